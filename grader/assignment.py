@@ -1,0 +1,174 @@
+"""The assignment spec (``assignment.toml``): budget, limits, rules and rubric.
+
+An instructor changes grading by editing the spec alone, so every key is
+validated here and a typo is an error that names the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import types
+import typing
+from dataclasses import MISSING, dataclass, fields, is_dataclass
+from pathlib import Path
+
+from grader.errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SPEC_NAME = "assignment.toml"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How the grader trains every model: the same for all, so grades compare."""
+
+    train_images: int = 5000
+    epochs: int = 3
+    batch_size: int = 64
+    test_images: int = 2000
+    seed: int = 1234
+    threads: int = 2
+    fit_epochs: int = 1  # a fit() in the student's own code is capped to this...
+    fit_samples: int = 256  # ...and to this many images
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one submission's run."""
+
+    wall_time_s: float = 900.0
+    memory_mb: int = 4096
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One architecture rule: a fact about the model compared with a bound."""
+
+    name: str
+    fact: str
+    points: float
+    expect: str
+    min: float | None = None
+    max: float | None = None
+    equals: object = None
+
+
+@dataclass(frozen=True)
+class AccuracyScale:
+    """Accuracy points: full at or above ``full_at``, zero at ``zero_at``, linear between."""
+
+    points: float
+    full_at: float
+    zero_at: float = 0.1
+
+
+@dataclass(frozen=True)
+class Rubric:
+    runs: float
+    accuracy: AccuracyScale
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    title: str
+    pass_mark: float
+    rubric: Rubric
+    budget: Budget = Budget()
+    limits: Limits = Limits()
+    rules: tuple[Rule, ...] = ()
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A loaded spec with where it came from (its hash keys the result cache)."""
+
+    spec: Spec
+    directory: Path
+    sha256: str
+
+    @property
+    def max_score(self) -> float:
+        r = self.spec.rubric
+        return r.runs + r.accuracy.points + sum(rule.points for rule in self.spec.rules)
+
+
+def locate(name_or_path: str) -> Path:
+    """Find the spec file for a bundled assignment name or a path."""
+    given = Path(name_or_path)
+    candidates = [
+        given,
+        Path.cwd() / "assignments" / name_or_path,
+        PROJECT_ROOT / "assignments" / name_or_path,
+    ]
+    for c in candidates:
+        if c.is_dir() and (c / SPEC_NAME).is_file():
+            return c / SPEC_NAME
+        if c.is_file():
+            return c
+    raise UsageError(
+        f"assignment '{name_or_path}' not found (looked for {SPEC_NAME} in "
+        f"{', '.join(str(c) for c in candidates)})"
+    )
+
+
+def load(name_or_path: str) -> Assignment:
+    path = locate(name_or_path)
+    raw = path.read_bytes()
+    try:
+        table = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    spec = _from_table(Spec, table, path.name)
+    if not 0 < spec.pass_mark <= 1:
+        raise UsageError(f"{path.name}: pass_mark must be a fraction in (0, 1]")
+    return Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
+
+
+def _from_table(cls: type, table: object, where: str):
+    """Build dataclass ``cls`` from a TOML table, naming any unknown or mistyped key."""
+    if not isinstance(table, dict):
+        raise UsageError(f"{where}: expected a table")
+    known = [f.name for f in fields(cls)]
+    for key in table:
+        if key not in known:
+            raise UsageError(f"{where}: unknown key '{key}' (known: {', '.join(known)})")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in fields(cls):
+        if f.name in table:
+            values[f.name] = _convert(hints[f.name], table[f.name], f"{where}.{f.name}")
+        elif f.default is MISSING:
+            raise UsageError(f"{where}: missing key '{f.name}'")
+    return cls(**values)
+
+
+def _convert(tp, value, where: str):
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(options[0], value, where)
+    if is_dataclass(tp):
+        return _from_table(tp, value, where)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise UsageError(f"{where}: expected a list")
+        item = typing.get_args(tp)[0]
+        return tuple(_convert(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if tp is object:
+        return value
+    ok = isinstance(value, tp) and not (isinstance(value, bool) and tp is not bool)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not ok:
+        raise UsageError(f"{where}: expected {tp.__name__}, got {type(value).__name__} {value!r}")
+    return value

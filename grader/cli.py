@@ -1,0 +1,82 @@
+"""Command line: parse arguments, then import only the command that runs.
+
+Imports are deferred so ``grader --help`` stays far under half a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from grader import __version__
+from grader.errors import UsageError
+
+DEFAULT_OUT = "grader-results"
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"where results go (default: {DEFAULT_OUT})",
+    )
+    p.add_argument(
+        "--assignment",
+        default="cifar10_cnn",
+        metavar="NAME_OR_PATH",
+        help="bundled assignment name, or a folder/file holding assignment.toml",
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        help="CIFAR-10: a cifar-10-batches-py folder or cifar-10-python.tar.gz "
+        "(default: $GRADER_DATA, then the Keras cache)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="grade again even when an up-to-date result exists"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grader", description="Grade CIFAR-10 Keras submissions in a sandbox."
+    )
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = sub.add_parser("grade", help="grade submissions (files, folders, zips)")
+    grade.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=".ipynb or .py file, folder of submissions, or .zip of one",
+    )
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="submissions graded at the same time (default: 1)",
+    )
+    _add_common(grade)
+    grade.set_defaults(module="grader.commands.grade")
+
+    check = sub.add_parser("check", help="self-check one submission; exit 0 when it passes")
+    check.add_argument("file", metavar="FILE", help="the .ipynb or .py to check")
+    _add_common(check)
+    check.set_defaults(module="grader.commands.check")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return importlib.import_module(args.module).run(args)
+    except UsageError as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted; finished results are kept", file=sys.stderr)
+        return 130

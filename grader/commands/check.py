@@ -1,0 +1,28 @@
+"""``grader check``: a student's self-check of one file; exit 0 when it passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader import assignment, collect, pipeline, terminal
+from grader.errors import UsageError
+
+
+def run(args) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{args.file}: no such file")
+    spec = assignment.load(args.assignment)
+    out = Path(args.out)
+    with pipeline.context(spec, args.data, out) as ctx:
+        subs, _ = collect.collect([args.file], ctx.scratch)
+        terminal.say(terminal.banner(ctx))
+        found: list[dict] = []
+        faults = pipeline.grade_all(
+            subs, ctx, args.force, 1, lambda result, reused: found.append(result)
+        )
+    if faults or not found:
+        return 1
+    result = found[0]
+    print(terminal.check_summary(result, str(out / result["submission"] / "result.json")))
+    return 0 if result["passed"] else 1

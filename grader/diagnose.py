@@ -1,0 +1,198 @@
+"""Turn an exception seen in a submission into a kind and a hint a student can act on.
+
+Runs on the trusted side on plain text (exception name and message), so the
+sandbox never decides what a student is told.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.verdict import Problem
+
+_RUN_ALL = "run your notebook from the top (Restart & Run All) before handing it in"
+
+# (pattern on "ExceptionName: message", hint); first match wins.
+HINTS: list[tuple[str, str]] = [
+    (
+        r"missing 1 required positional argument: 'units'",
+        "Keras 3 has no `output_dim`: the number of neurons is `units`, e.g. Dense(units=64) "
+        "or Dense(64); instead of `input_dim`, start the model with keras.Input(shape=...).",
+    ),
+    (
+        r"unexpected keyword argument 'nb_epoch'",
+        "`nb_epoch` is Keras 1: write fit(..., epochs=10).",
+    ),
+    (
+        r"not recognized: \{'lr'",
+        "`lr=` is now `learning_rate=`, e.g. keras.optimizers.Adam(learning_rate=0.001).",
+    ),
+    (r"'border_mode'", "`border_mode` is now `padding`, e.g. Conv2D(32, (3, 3), padding='same')."),
+    (
+        r"Unrecognized keyword arguments.*'init'",
+        "`init` is now `kernel_initializer`, e.g. Dense(64, kernel_initializer='he_normal').",
+    ),
+    (
+        r"'dim_ordering'",
+        "`dim_ordering` is gone: Keras 3 expects channels-last images (32, 32, 3); remove it.",
+    ),
+    (
+        r"Unrecognized keyword arguments.*'mode'",
+        "`mode=` is a Keras 1 argument that no longer exists; remove it.",
+    ),
+    (
+        r"has no attribute 'fit_generator'",
+        "`fit_generator` was removed: pass the generator to model.fit(...).",
+    ),
+    (
+        r"has no attribute 'predict_classes'",
+        "`predict_classes` was removed: use np.argmax(model.predict(x), axis=1).",
+    ),
+    (
+        r"has no attribute 'evaluate_generator'|has no attribute 'predict_generator'",
+        "the `*_generator` methods were removed: pass the generator to evaluate() or predict().",
+    ),
+    (
+        r"No module named 'keras\.(layers\.\w+|engine[\w.]*|legacy[\w.]*)'",
+        "Keras 3 moved its internals: import from keras.layers, keras.models or keras.optimizers "
+        "(e.g. from keras.layers import Dense).",
+    ),
+    (
+        r"cannot import name 'np_utils'|No module named 'keras.utils.np_utils'",
+        "`np_utils` is gone: use keras.utils.to_categorical(y, 10).",
+    ),
+    (
+        r"optimizers\.legacy|optimizers.legacy",
+        "keras.optimizers.legacy is gone in Keras 3: use keras.optimizers.Adam(...) and friends.",
+    ),
+    (r"object has no attribute 'lr'", "`optimizer.lr` is now `optimizer.learning_rate`."),
+    (
+        r"missing 1 required positional argument: 'pool_size'",
+        "give the pooling window, e.g. AveragePooling2D(pool_size=(2, 2)).",
+    ),
+    (
+        r"Invalid filepath extension for saving",
+        "Keras 3 saves whole models to `.keras` files: model.save('model.keras').",
+    ),
+    (
+        r"must end in `\.weights\.h5`",
+        "weight files must end in `.weights.h5`: model.save_weights('model.weights.h5').",
+    ),
+    (
+        r"No module named 'keras\.wrappers",
+        "the scikit-learn wrappers left Keras (they live in the scikeras package, which the "
+        "grading environment does not have); remove them.",
+    ),
+    (
+        r"has no attribute '(get_session|set_session|set_image_dim_ordering|image_dim_ordering)'",
+        "that TensorFlow 1 backend function is gone in Keras 3 (no sessions, always "
+        "channels-last); remove the call.",
+    ),
+    (
+        r"has no attribute 'ImageDataGenerator'",
+        "use tf.keras.preprocessing.image.ImageDataGenerator, or augmentation layers such as "
+        "keras.layers.RandomFlip inside the model.",
+    ),
+    (
+        r"`target` and `output` must have the same shape",
+        "your labels are class numbers (0-9) but the loss is categorical_crossentropy: one-hot "
+        "encode them with keras.utils.to_categorical(y, 10), or use "
+        "sparse_categorical_crossentropy.",
+    ),
+    (
+        r"Argument `output` must have rank",
+        "your labels are one-hot but the loss is sparse_categorical_crossentropy: use "
+        "categorical_crossentropy, or keep integer labels.",
+    ),
+    (
+        r"No module named 'google\.colab'|No module named 'google'",
+        "that is Colab-only code (drive.mount, /content paths): the grader is not Colab; load "
+        "the data with cifar10.load_data() and remove the Colab lines.",
+    ),
+    (
+        r"URL fetch failure|Name or service not known|Temporary failure in name resolution"
+        r"|Network is unreachable",
+        "there is no internet while grading: use weights=None instead of downloaded "
+        "weights, and load CIFAR-10 with cifar10.load_data().",
+    ),
+    (
+        r"^(ModuleNotFoundError|ImportError): No module named '([\w.]+)'",
+        "the grading environment does not have that package installed: this is the "
+        "environment, not your logic. Remove the import or ask your instructor to add it.",
+    ),
+    (
+        r"^FileNotFoundError",
+        "your code runs in a fresh, empty folder: files you expected to find (saved models, "
+        "local datasets, Drive paths) are not there; load data with cifar10.load_data().",
+    ),
+    (
+        r"^NameError: name '(\w+)' is not defined",
+        "that name is used before any cell defines it; " + _RUN_ALL + ".",
+    ),
+    (
+        r"^(MemoryError|ResourceExhaustedError|_ArrayMemoryError)",
+        "the model or its data used more memory than the grader allows: use fewer filters, "
+        "smaller dense layers, or do not resize the images.",
+    ),
+    (
+        r"^(SyntaxError|IndentationError|TabError)",
+        "Python cannot read this line: look for a missing bracket, colon or quote, or "
+        "output pasted into a code cell.",
+    ),
+    (
+        r"no Keras model was found",
+        "define build_model() returning a compiled keras.Model (see the assignment's template), "
+        "and make sure the cells that build your model run without errors.",
+    ),
+    (
+        r"values per image, but CIFAR-10 has 10",
+        "the last layer needs one unit per class: Dense(10, activation='softmax').",
+    ),
+    (
+        r"model is not compiled|must call `compile\(\)`|You must call `compile",
+        "call model.compile(optimizer=..., loss=..., metrics=['accuracy']) before returning "
+        "the model.",
+    ),
+]
+DEFAULT_HINT = "read the line shown above; " + _RUN_ALL + " to see the same error yourself."
+
+
+def hint_for(exception: str, message: str) -> str:
+    text = f"{exception}: {message}"
+    for pattern, hint in HINTS:
+        if re.search(pattern, text):
+            return hint
+    return DEFAULT_HINT
+
+
+def kind_for(exception: str, message: str) -> str:
+    """Failure kind of an exception that stopped grading."""
+    if exception in ("SyntaxError", "IndentationError", "TabError"):
+        return "syntax"
+    if exception in ("MemoryError", "ResourceExhaustedError", "_ArrayMemoryError"):
+        return "memory"
+    missing = re.match(r"No module named '([\w.]+)'", message)
+    if exception in ("ModuleNotFoundError", "ImportError") and missing:
+        top = missing.group(1).split(".")[0]
+        if top not in ("keras", "tensorflow"):
+            return "environment"
+    return "error"
+
+
+def from_record(record: dict, kind: str | None = None) -> Problem:
+    """A problem from the sandbox's plain error record (exception, message, cell, line)."""
+    exception = str(record.get("exception", "Error"))
+    message = str(record.get("message", ""))
+    line = f"{exception}: {message}" if exception and message else exception or message
+    return Problem(
+        kind=kind or kind_for(exception, message),
+        message=line[:500],
+        hint=hint_for(exception, message),
+        cell=_int(record.get("cell")),
+        line=_int(record.get("line")),
+        excerpt=[str(x)[:300] for x in record.get("excerpt", [])][:12],
+    )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,132 @@
+"""Infer how a free-form submission feeds its model: label format and preprocessing.
+
+The grader trains on the same kind of input the submission fed its own model, so
+it infers the per-channel affine map from the raw images ``load_data`` returned
+to what ``fit`` received (``/255``, standardisation, or nothing) and applies it
+to the hidden test images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from grader.inside.errors import Verdict
+from grader.inside.patches import FitCall, as_array
+
+Preprocess = Callable[[np.ndarray], np.ndarray]
+
+
+def default_preprocess(images: np.ndarray) -> np.ndarray:
+    return images.astype(np.float32) / 255.0
+
+
+def _as_float(images: np.ndarray) -> np.ndarray:
+    return images.astype(np.float32)
+
+
+def _loss_name(model) -> str:
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, str):
+        return loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", "") or "")
+
+
+def one_hot_labels(model, fit: FitCall | None) -> tuple[bool, str]:
+    """Labels as the loss expects them: class numbers for sparse losses, one-hot otherwise."""
+    name = _loss_name(model).lower()
+    if "sparse" in name:
+        return False, f"labels given as class numbers (the loss is {name})"
+    if "crossentropy" in name or "squared" in name or name in ("mse", "mae"):
+        return True, f"labels one-hot encoded (the loss is {name})"
+    y = as_array(fit.y) if fit else None
+    if y is not None and y.ndim == 2 and y.shape[1] > 1:
+        return True, "labels one-hot encoded, as the submission fed them"
+    return False, "labels given as class numbers, as the submission fed them"
+
+
+def _affine(raw: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-channel scale and offset with seen == raw * scale + offset, if that holds."""
+    n = min(len(raw), len(seen), 256)
+    a = raw[:n].reshape(-1, raw.shape[-1]).astype(np.float64)
+    b = seen[:n].reshape(-1, seen.shape[-1]).astype(np.float64)
+    scale, offset = np.empty(a.shape[1]), np.empty(a.shape[1])
+    for c in range(a.shape[1]):
+        design = np.stack([a[:, c], np.ones(len(a))], axis=1)
+        (scale[c], offset[c]), *_ = np.linalg.lstsq(design, b[:, c], rcond=None)
+        residual = np.abs(design @ np.array([scale[c], offset[c]]) - b[:, c]).max()
+        if residual > 1e-3 * max(1.0, np.abs(b[:, c]).max()):
+            return None
+    return scale, offset
+
+
+def _by_range(raw: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Scale and offset from per-channel ranges (for shuffled or re-ordered data),
+    accepted only when the means agree too."""
+    r = raw.reshape(-1, raw.shape[-1]).astype(np.float64)
+    s = seen.reshape(-1, seen.shape[-1]).astype(np.float64)
+    rmin, rmax, smin, smax = r.min(0), r.max(0), s.min(0), s.max(0)
+    if np.any(rmax == rmin):
+        return None
+    scale = (smax - smin) / (rmax - rmin)
+    offset = smin - scale * rmin
+    spread = np.maximum(smax - smin, 1e-9)
+    if np.any(np.abs(s.mean(0) - (r.mean(0) * scale + offset)) > 0.05 * spread):
+        return None
+    return scale, offset
+
+
+def _describe(scale: np.ndarray, offset: np.ndarray) -> str:
+    if np.allclose(offset, 0, atol=1e-6) and np.allclose(scale, 1 / 255, rtol=1e-4):
+        return "images / 255"
+    if np.allclose(offset, 0, atol=1e-6) and np.allclose(scale, 1, rtol=1e-6):
+        return "images unchanged (0-255)"
+    fmt = ", ".join
+    return (
+        f"images * [{fmt(f'{v:.4g}' for v in scale)}] + "
+        f"[{fmt(f'{v:.4g}' for v in offset)}] per channel"
+    )
+
+
+def preprocessing(
+    namespace: dict, fit: FitCall | None, loader_images: np.ndarray
+) -> tuple[Preprocess, str]:
+    """The submission's preprocess(), else what its own fit() shows, else images / 255."""
+    if callable(namespace.get("preprocess")):
+        return namespace["preprocess"], "preprocess() from the submission"
+    if fit is None:
+        return default_preprocess, "assumed images / 255 (the code never fit this model)"
+    seen = as_array(fit.x)
+    if seen is None:
+        return default_preprocess, (
+            "assumed images / 255 (fit() got a generator or "
+            "dataset, so the preprocessing could not be seen)"
+        )
+    if seen.shape[1:] != loader_images.shape[1:]:
+        raise Verdict(
+            f"fit() got images of shape {tuple(seen.shape[1:])}, not (32, 32, 3): the grader "
+            "cannot repeat that preprocessing on the test images; resize inside the model "
+            "(keras.layers.Resizing) or define preprocess(images)",
+            "error",
+        )
+    found = _affine(loader_images, seen)
+    how = "inferred from the images passed to fit()"
+    if found is None:
+        found = _by_range(loader_images, seen)
+        how = "inferred from the value ranges passed to fit()"
+    if found is None:
+        return default_preprocess, (
+            "assumed images / 255 (the preprocessing passed to "
+            "fit() is not a per-pixel scaling; define preprocess())"
+        )
+    exact = {"images / 255": default_preprocess, "images unchanged (0-255)": _as_float}
+    described = _describe(*found)
+    if described in exact:  # least squares is a hair off; replay the exact operation
+        return exact[described], f"preprocessing {described}, {how}"
+    scale, offset = (v.astype(np.float32) for v in found)
+
+    def replay(images: np.ndarray) -> np.ndarray:
+        return images.astype(np.float32) * scale + offset
+
+    return replay, f"preprocessing {described}, {how}"

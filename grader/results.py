@@ -1,0 +1,80 @@
+"""Writing results down as soon as they are known, atomically, and reusing them on a re-run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+RESULT = "result.json"
+GRADEBOOK = "grades.csv"
+GRADEBOOK_FIELDS = [
+    "submission",
+    "status",
+    "score",
+    "max_score",
+    "passed",
+    "accuracy",
+    "failure_kind",
+    "duration_s",
+    "model_source",
+]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(out: Path, result: dict, output: str | None) -> None:
+    folder = out / result["submission"]
+    if output is not None:
+        write_atomic(folder / "output.txt", output)
+    write_atomic(folder / RESULT, json.dumps(result, indent=1))
+
+
+def reusable(out: Path, submission_id: str, key: str) -> dict | None:
+    """The stored result when it was made from the same inputs (content, spec, data, grader)."""
+    try:
+        stored = json.loads((out / submission_id / RESULT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stored if isinstance(stored, dict) and stored.get("cache_key") == key else None
+
+
+def all_results(out: Path) -> list[dict]:
+    found = []
+    for path in sorted(out.glob(f"*/{RESULT}")):
+        try:
+            found.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def write_gradebook(out: Path) -> None:
+    """grades.csv over every result in the folder, one row per submission."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=GRADEBOOK_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for r in all_results(out):
+        failure = r.get("failure") or {}
+        writer.writerow(
+            {
+                **r,
+                "failure_kind": failure.get("kind", ""),
+                "accuracy": "" if r.get("accuracy") is None else r["accuracy"],
+            }
+        )
+    write_atomic(out / GRADEBOOK, buffer.getvalue())

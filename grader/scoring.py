@@ -1,0 +1,61 @@
+"""Scoring: accuracy from the kept labels, then the rubric. Only this process decides."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.assignment import AccuracyScale, Assignment
+from grader.checks import Check, evaluate
+
+
+def accuracy(predictions: np.ndarray, labels: np.ndarray) -> float:
+    """Share of test images whose highest score is the true class (NaN rows count wrong)."""
+    finite = np.isfinite(predictions).all(axis=1)
+    right = (np.argmax(np.nan_to_num(predictions, nan=-np.inf), axis=1) == labels) & finite
+    return float(right.mean())
+
+
+def accuracy_points(scale: AccuracyScale, value: float) -> float:
+    """Linear from zero at ``zero_at`` to full at ``full_at``."""
+    share = (value - scale.zero_at) / (scale.full_at - scale.zero_at)
+    return round(scale.points * min(1.0, max(0.0, share)), 2)
+
+
+def rubric(
+    assignment: Assignment, failure_message: str | None, arch: dict | None, acc: float | None
+) -> list[Check]:
+    spec = assignment.spec
+    scale = spec.rubric.accuracy
+    if failure_message is None:
+        runs = Check(
+            "runs",
+            True,
+            spec.rubric.runs,
+            spec.rubric.runs,
+            "the model was built, trained and evaluated",
+        )
+    else:
+        runs = Check("runs", False, 0.0, spec.rubric.runs, failure_message)
+    if acc is None:
+        acc_check = Check(
+            "accuracy",
+            False,
+            0.0,
+            scale.points,
+            "not measured: the model was not trained to the end",
+        )
+    else:
+        points = accuracy_points(scale, acc)
+        acc_check = Check(
+            "accuracy",
+            points >= scale.points,
+            points,
+            scale.points,
+            f"test accuracy {acc:.3f}: full points from {scale.full_at:.3f}, "
+            f"none at {scale.zero_at:.3f}",
+        )
+    return [runs, *evaluate(spec.rules, arch), acc_check]
+
+
+def total(checks: list[Check]) -> float:
+    return round(sum(c.points for c in checks), 2)

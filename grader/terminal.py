@@ -1,0 +1,66 @@
+"""Reporting on the terminal: a line per finished submission, and check's summary."""
+
+from __future__ import annotations
+
+import sys
+
+from grader import sandbox
+
+
+def banner(ctx) -> str:
+    spec = ctx.assignment.spec
+    return (
+        f"grader: {spec.name} | data {ctx.data.source} ({len(ctx.data.train.labels)} "
+        f"train / {len(ctx.data.test.labels)} test images) | "
+        f"{spec.budget.epochs} epochs, seed {spec.budget.seed} | sandbox: {sandbox.LEVEL}"
+    )
+
+
+def _score(r: dict) -> str:
+    return f"{r['score']:g}/{r['max_score']:g}"
+
+
+def line(r: dict, reused: bool) -> str:
+    acc = "" if r.get("accuracy") is None else f"acc {r['accuracy']:.3f}"
+    tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
+    note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
+    return f"  {r['submission']:<24} {r['status']:<7} {_score(r):>9}  {tail[:90]}{note}"
+
+
+def print_line(r: dict, reused: bool) -> None:
+    print(line(r, reused), flush=True)
+
+
+def _problem(p: dict, indent: str = "  ") -> list[str]:
+    where = []
+    if p.get("cell"):
+        where.append(f"cell {p['cell']}")
+    if p.get("line"):
+        where.append(f"line {p['line']}")
+    head = f"{indent}{', '.join(where) + ': ' if where else ''}{p['message']}"
+    return [head, *(f"{indent}  {x}" for x in p.get("excerpt", [])), f"{indent}  hint: {p['hint']}"]
+
+
+def check_summary(r: dict, result_path: str) -> str:
+    verdict = "PASS" if r["passed"] else "NOT YET PASSING"
+    out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
+    if r.get("accuracy") is not None:
+        out.append(f"test accuracy {r['accuracy']:.3f}")
+    for c in r["checks"]:
+        mark = "ok " if c["passed"] else "-- "
+        out.append(f"  {mark}{c['name']:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
+    if r.get("failure"):
+        out += ["", f"Failed ({r['failure']['kind']}):", *_problem(r["failure"])]
+    if r.get("errors"):
+        out += ["", "Errors that did not stop grading:"]
+        for e in r["errors"]:
+            out += _problem(e)
+    if r.get("model_source"):
+        out += ["", f"Model graded: {r['model_source']}"]
+    out += [f"  {note}" for note in r.get("inferred", [])]
+    out += ["", f"Full result: {result_path}"]
+    return "\n".join(out)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,67 @@
+"""Shared test helpers: the real CIFAR-10 subset, the bundled assignment, a tiny budget."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "datasets" / "cifar10-subset"
+SPEC = ROOT / "assignments" / "cifar10_cnn" / "assignment.toml"
+EXAMPLES = ROOT / "assignments" / "cifar10_cnn" / "examples"
+REFERENCE = ROOT / "reference" / "cifar10_cnn" / "solution.py"
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+
+# A budget for tests that are not about the standard one: seconds, not minutes.
+TINY = {
+    "train_images": 600,
+    "epochs": 1,
+    "test_images": 300,
+    "fit_samples": 64,
+    "full_at": 0.15,
+    "wall_time_s": 120,
+}
+
+
+@pytest.fixture(scope="session")
+def data_path() -> str:
+    assert DATA.is_dir(), f"the shared CIFAR-10 subset is missing at {DATA}"
+    return str(DATA)
+
+
+def spec_text(**changes: object) -> str:
+    """The bundled spec with single keys changed (keys are unique in the file)."""
+    text = SPEC.read_text()
+    for key, value in changes.items():
+        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {json.dumps(value)}", text)
+        assert n == 1, key
+    return text
+
+
+@pytest.fixture
+def tiny_spec(tmp_path: Path) -> Path:
+    path = tmp_path / "spec" / "assignment.toml"
+    path.parent.mkdir()
+    path.write_text(spec_text(**TINY))
+    return path
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
+    """The real command line, in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def results(out: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/result.json")}

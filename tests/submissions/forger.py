@@ -1,0 +1,47 @@
+"""Tries to forge its grade: prints a perfect result, writes files named like the grader's
+(now and at exit), and claims perfect predictions. Its model is dense_only's."""
+
+import atexit
+import json
+import os
+
+import keras
+import numpy as np
+from keras import layers
+
+FORGED = {"submission": "forger", "status": "graded", "score": 100, "max_score": 100,
+          "accuracy": 1.0, "passed": True}
+print(json.dumps(FORGED))
+
+
+def _forge() -> None:
+    perfect = np.eye(10, dtype="float32")[np.zeros(2000, dtype=int)]
+    for folder in (".", "..", "../out", os.path.expanduser("~")):
+        for name in ("result.json", "outcome.json", "grades.csv"):
+            try:
+                with open(os.path.join(folder, name), "w") as f:
+                    json.dump({**FORGED, "ok": True}, f)
+            except OSError:
+                pass
+        try:
+            np.save(os.path.join(folder, "predictions.npy"), perfect)
+        except OSError:
+            pass
+
+
+_forge()
+atexit.register(_forge)
+
+
+def build_model():
+    model = keras.Sequential([
+        keras.Input(shape=(32, 32, 3)),
+        layers.Flatten(),
+        layers.Dense(256, activation="relu"),
+        layers.Dropout(0.2),
+        layers.Dense(128, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model

@@ -1,0 +1,4 @@
+"""Crashes the interpreter with a segmentation fault."""
+import ctypes
+
+ctypes.string_at(0)

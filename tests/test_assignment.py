@@ -1,0 +1,47 @@
+from pathlib import Path
+
+import pytest
+
+from grader import assignment
+from grader.errors import UsageError
+from tests.conftest import SPEC, spec_text
+
+
+def test_bundled_spec_loads_and_sums_its_rubric():
+    a = assignment.load("cifar10_cnn")
+    spec = a.spec
+    assert spec.budget.epochs == 3 and spec.budget.train_images == 5000
+    assert spec.budget.test_images == 2000
+    expected = spec.rubric.runs + spec.rubric.accuracy.points + sum(r.points for r in spec.rules)
+    assert a.max_score == expected == 100
+
+
+def test_loads_by_folder_and_by_file():
+    assert assignment.load(str(SPEC.parent)).sha256 == assignment.load(str(SPEC)).sha256
+
+
+def _write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "assignment.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_unknown_key_is_named(tmp_path):
+    text = spec_text().replace("epochs = 3", "epochs = 3\nepoch = 4")
+    with pytest.raises(UsageError, match="unknown key 'epoch'"):
+        assignment.load(_write(tmp_path, text))
+
+
+def test_wrong_type_is_named(tmp_path):
+    with pytest.raises(UsageError, match=r"budget\.epochs: expected int, got str"):
+        assignment.load(_write(tmp_path, spec_text(epochs="three")))
+
+
+def test_missing_assignment_is_usage_error():
+    with pytest.raises(UsageError, match="not found"):
+        assignment.load("no_such_assignment")
+
+
+def test_bad_toml_is_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="not valid TOML"):
+        assignment.load(_write(tmp_path, "name = [unclosed"))

@@ -1,0 +1,81 @@
+import json
+import os
+import pickle
+
+import numpy as np
+
+from grader.run import head_and_tail, read_back
+
+GOOD = {
+    "ok": True,
+    "failure": None,
+    "errors": [],
+    "inferred": [],
+    "model_source": "x",
+    "architecture": {},
+    "history": {},
+    "timings": {},
+    "versions": {},
+}
+
+
+def _out(tmp_path, outcome, predictions=None):
+    (tmp_path / "outcome.json").write_text(
+        outcome if isinstance(outcome, str) else json.dumps(outcome)
+    )
+    if predictions is not None:
+        np.save(tmp_path / "predictions.npy", predictions)
+    return tmp_path
+
+
+def test_good_outcome_reads_back(tmp_path):
+    out = _out(tmp_path, GOOD, np.zeros((5, 10), np.float32))
+    outcome, preds, malformed = read_back(out, 5)
+    assert malformed is None and preds.shape == (5, 10)
+
+
+def test_nothing_left_is_not_malformed_but_empty(tmp_path):
+    assert read_back(tmp_path, 5) == (None, None, None)
+
+
+def test_malformed_outcomes_are_the_submissions_fault(tmp_path):
+    for bad, reason in [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ({**GOOD, "errors": "x"}, "bad 'errors'"),
+        ({**GOOD, "ok": "yes"}, "bad 'ok'"),
+    ]:
+        _, _, malformed = read_back(_out(tmp_path, bad), 5)
+        assert reason in malformed
+
+
+def test_predictions_are_never_unpickled(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    _out(tmp_path, GOOD)
+    (tmp_path / "predictions.npy").write_bytes(pickle.dumps(Evil()))
+    _, preds, malformed = read_back(tmp_path, 5)
+    assert preds is None and "cannot be read" in malformed
+    np.save(tmp_path / "predictions.npy", np.array([Evil()], dtype=object), allow_pickle=True)
+    _, preds, malformed = read_back(tmp_path, 5)
+    assert preds is None and "cannot be read" in malformed
+    assert not marker.exists()
+
+
+def test_predictions_of_the_wrong_shape(tmp_path):
+    out = _out(tmp_path, GOOD, np.zeros((4, 10), np.float32))
+    assert "shape (4, 10)" in read_back(out, 5)[2]
+    out = _out(tmp_path, GOOD, np.zeros((5, 10), np.int64))
+    assert "shape" in read_back(out, 5)[2]
+
+
+def test_output_keeps_head_and_tail(tmp_path):
+    log = tmp_path / "log"
+    log.write_bytes(b"HEAD" + b"x" * 100_000 + b"TAIL")
+    text = head_and_tail(log, keep=1000)
+    assert text.startswith("HEAD") and text.endswith("TAIL")
+    assert "98008 bytes of output cut" in text

@@ -1,0 +1,57 @@
+"""Re-running reuses unchanged results; `check` gates on the pass mark."""
+
+import json
+import re
+import shutil
+
+import pytest
+
+from tests.conftest import EXAMPLES, cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_rerun_reuses_unchanged_results_and_force_regrades(tmp_path, data_path, tiny_spec):
+    sub = tmp_path / "subs" / "alice.py"
+    sub.parent.mkdir()
+    shutil.copy(EXAMPLES / "good_cnn.py", sub)
+    out = tmp_path / "out"
+    args = [
+        "grade",
+        str(sub.parent),
+        "--data",
+        data_path,
+        "--out",
+        str(out),
+        "--assignment",
+        str(tiny_spec),
+    ]
+    assert cli(*args).returncode == 0
+    result = out / "alice" / "result.json"
+    first = json.loads(result.read_text())
+    stamp = result.stat().st_mtime_ns
+
+    again = cli(*args)
+    assert again.returncode == 0 and "reused" in again.stdout
+    assert result.stat().st_mtime_ns == stamp
+
+    forced = cli(*args, "--force")
+    assert "reused" not in forced.stdout
+    assert json.loads(result.read_text())["accuracy"] == first["accuracy"]  # reproducible
+
+    sub.write_text(sub.read_text() + "\n# changed\n")
+    changed = cli(*args)
+    assert "reused" not in changed.stdout
+    assert json.loads(result.read_text())["cache_key"] != first["cache_key"]
+
+
+def test_check_exit_status_follows_the_pass_mark(tmp_path, data_path, tiny_spec):
+    common = ["--data", data_path, "--out", str(tmp_path / "out"), "--assignment", str(tiny_spec)]
+    good = cli("check", str(EXAMPLES / "good_cnn.py"), *common)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "PASS" in good.stdout
+    assert re.search(r"ok +convolutions +10/10", good.stdout)
+    bad = cli("check", str(EXAMPLES / "keras1_cheatsheet.py"), *common)
+    assert bad.returncode == 1
+    assert "`units`" in bad.stdout and "line 12" in bad.stdout
+    assert (tmp_path / "out" / "keras1_cheatsheet" / "result.json").is_file()
