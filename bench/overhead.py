@@ -32,10 +32,25 @@ def main() -> None:
     graded, plain = [], []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(args.runs):  # alternate, so drift hits both alike
-            graded.append(timed([sys.executable, "-m", "grader", "grade", str(reference),
-                                 "--data", args.data, "--out", out, "--force"]))
-            plain.append(timed([sys.executable, str(ROOT / "bench" / "plain_reference.py"),
-                                args.data]))
+            graded.append(
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "grader",
+                        "grade",
+                        str(reference),
+                        "--data",
+                        args.data,
+                        "--out",
+                        out,
+                        "--force",
+                    ]
+                )
+            )
+            plain.append(
+                timed([sys.executable, str(ROOT / "bench" / "plain_reference.py"), args.data])
+            )
     g, p = statistics.median(graded), statistics.median(plain)
     print(f"grader grade (reference): median {g:.2f} s  runs {[round(x, 2) for x in graded]}")
     print(f"plain script            : median {p:.2f} s  runs {[round(x, 2) for x in plain]}")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader import diagnose
 from grader.errors import UsageError
+from grader.inside.errors import excerpt
 from grader.verdict import Problem
 
 GRADABLE = (".ipynb", ".py")
@@ -253,15 +254,6 @@ def _read_notebook(base: Submission, text: str) -> Submission:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
-
-
-def excerpt(source: str, line: int | None, around: int = 2) -> list[str]:
-    """Numbered source lines around ``line``, the line itself marked with '>'."""
-    if not line:
-        return []
-    lines = source.splitlines()
-    lo, hi = max(1, line - around), min(len(lines), line + around)
-    return [f"{'>' if n == line else ' '}{n:4d} | {lines[n - 1]}" for n in range(lo, hi + 1)]
 
 
 def _digest(entry: Path, folder: Path | None) -> str:

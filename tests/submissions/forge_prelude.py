@@ -1,13 +1,12 @@
 """Tries to forge its grade: prints a perfect result, writes files named like the grader's
-(now and at exit), and claims perfect predictions. Its model is dense_only's."""
+(now and at exit), and claims perfect predictions. The test appends dense_only.py to this
+file, so its model is exactly dense_only's."""
 
 import atexit
 import json
 import os
 
-import keras
 import numpy as np
-from keras import layers
 
 FORGED = {"submission": "forger", "status": "graded", "score": 100, "max_score": 100,
           "accuracy": 1.0, "passed": True}
@@ -31,17 +30,3 @@ def _forge() -> None:
 
 _forge()
 atexit.register(_forge)
-
-
-def build_model():
-    model = keras.Sequential([
-        keras.Input(shape=(32, 32, 3)),
-        layers.Flatten(),
-        layers.Dense(256, activation="relu"),
-        layers.Dropout(0.2),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
