@@ -40,10 +40,16 @@ class Budget:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one submission's run."""
+    """Resource limits of one submission's run (each overridable on the command line)."""
 
-    wall_time_s: float = 900.0
-    memory_mb: int = 4096
+    wall_time_s: float = 900.0  # the whole run, start to end
+    memory_mb: int = 4096  # heap of each process (RLIMIT_DATA) and its tree's RSS
+    cpu_time_s: float = 3600.0  # CPU seconds of each process (RLIMIT_CPU)
+    processes: int = 512  # processes and threads (RLIMIT_NPROC; TensorFlow needs ~100)
+    file_size_mb: int = 512  # any one file written (RLIMIT_FSIZE)
+    disk_mb: int = 512  # the work folder (a size-capped tmpfs)
+    tmp_mb: int = 256  # the private /tmp
+    output_kept_kb: int = 64  # of stdout and stderr: half from the head, half from the tail
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,16 @@ from grader import __version__
 from grader.errors import UsageError
 
 DEFAULT_OUT = "grader-results"
+LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
+    ("--wall-time", "wall_time_s", float, "S"),
+    ("--memory", "memory_mb", int, "MB"),
+    ("--cpu-time", "cpu_time_s", float, "S"),
+    ("--processes", "processes", int, "N"),
+    ("--file-size", "file_size_mb", int, "MB"),
+    ("--disk", "disk_mb", int, "MB"),
+    ("--tmp", "tmp_mb", int, "MB"),
+    ("--output-kept", "output_kept_kb", int, "KB"),
+]
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -37,6 +47,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="grade again even when an up-to-date result exists"
     )
+    p.add_argument(
+        "--sandbox",
+        choices=("auto", "strict", "process"),
+        default="auto",
+        help="auto: bubblewrap when it runs here, else process-only with a warning; "
+        "strict: refuse to grade without full isolation; process: never use bubblewrap",
+    )
+    group = p.add_argument_group("limits (defaults from the assignment spec)")
+    for flag, field, kind, unit in LIMIT_FLAGS:
+        group.add_argument(flag, dest=f"limit_{field}", type=kind, metavar=unit)
 
 
 def build_parser() -> argparse.ArgumentParser:

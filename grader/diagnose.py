@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from grader.assignment import Limits
 from grader.verdict import Problem
 
 _RUN_ALL = "run your notebook from the top (Restart & Run All) before handing it in"
@@ -154,6 +155,29 @@ HINTS: list[tuple[str, str]] = [
         "the model.",
     ),
 ]
+LIMIT_HINTS = {
+    "timeout": "the grader trains your model itself for a fixed budget: remove long loops, "
+    "hyper-parameter searches and waits from your code.",
+    "memory": "use a smaller model (fewer filters or dense units) and do not resize or copy "
+    "the whole data set.",
+    "processes": "do not start processes or threads of your own; Keras needs none.",
+    "disk": "do not write large or many files: keep checkpoints, logs and caches out of "
+    "the code you hand in.",
+}
+# Messages of errors caused by a sandbox limit: (pattern, which limit, its hint).
+RESOURCE_ERRORS = [
+    (
+        r"Resource temporarily unavailable|can't start new thread",
+        lambda lim: f"the limit of {lim.processes} processes and threads",
+        "processes",
+    ),
+    (r"File too large", lambda lim: f"the file-size limit of {lim.file_size_mb} MB", "disk"),
+    (
+        r"No space left on device|Disk quota exceeded",
+        lambda lim: f"the disk limit ({lim.disk_mb} MB work folder, {lim.tmp_mb} MB /tmp)",
+        "disk",
+    ),
+]
 DEFAULT_HINT = "read the line shown above; " + _RUN_ALL + " to see the same error yourself."
 
 
@@ -165,8 +189,14 @@ def hint_for(exception: str, message: str) -> str:
     return DEFAULT_HINT
 
 
+def _resource(message: str):
+    return next((r for r in RESOURCE_ERRORS if re.search(r[0], message)), None)
+
+
 def kind_for(exception: str, message: str) -> str:
     """Failure kind of an exception that stopped grading."""
+    if _resource(message):
+        return "resources"
     if exception in ("SyntaxError", "IndentationError", "TabError"):
         return "syntax"
     if exception in ("MemoryError", "ResourceExhaustedError", "_ArrayMemoryError"):
@@ -179,15 +209,21 @@ def kind_for(exception: str, message: str) -> str:
     return "error"
 
 
-def from_record(record: dict, kind: str | None = None) -> Problem:
-    """A problem from the sandbox's plain error record (exception, message, cell, line)."""
+def from_record(record: dict, kind: str | None = None, limits: Limits | None = None) -> Problem:
+    """A problem from the sandbox's plain error record (exception, message, cell, line);
+    an error caused by a sandbox limit names the limit and its value."""
     exception = str(record.get("exception", "Error"))
     message = str(record.get("message", ""))
     line = f"{exception}: {message}" if exception and message else exception or message
+    hint = hint_for(exception, message)
+    resource = _resource(message)
+    if resource and limits is not None:
+        line = f"{line} (reached {resource[1](limits)})"
+        hint = LIMIT_HINTS[resource[2]]
     return Problem(
         kind=kind or kind_for(exception, message),
         message=line[:500],
-        hint=hint_for(exception, message),
+        hint=hint,
         cell=_int(record.get("cell")),
         line=_int(record.get("line")),
         excerpt=[str(x)[:300] for x in record.get("excerpt", [])][:12],

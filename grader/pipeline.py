@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -15,11 +14,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grader import __version__, data, diagnose, results, run, sandbox, scoring
-from grader.assignment import Assignment
+from grader.assignment import Assignment, Limits
 from grader.collect import Submission
 from grader.verdict import FAILURE_KINDS, Problem
 
@@ -28,58 +27,90 @@ from grader.verdict import FAILURE_KINDS, Problem
 class Context:
     assignment: Assignment
     data: data.GradingData
+    settings: run.Settings
     scratch: Path  # the batch's private folder: sandbox data and run dirs
     out: Path
 
-    @property
-    def data_dir(self) -> Path:
-        return self.scratch / "data"
-
 
 @contextmanager
-def context(assignment: Assignment, data_arg: str | None, out: Path) -> Iterator[Context]:
+def context(
+    assignment: Assignment,
+    data_arg: str | None,
+    out: Path,
+    limits: Limits,
+    isolation: sandbox.Isolation,
+) -> Iterator[Context]:
     """Load the data once per batch and lay out what every sandbox shares."""
     budget = assignment.spec.budget
     grading = data.for_budget(data.load(data_arg), budget.train_images, budget.test_images)
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
+    scratch.chmod(0o755)
     try:
-        ctx = Context(assignment, grading, scratch, out)
-        data.write_for_sandbox(grading, ctx.data_dir)
-        yield ctx
+        data.write_for_sandbox(grading, scratch / "data")
+        settings = run.Settings(
+            budget, limits, isolation, scratch / "data", len(grading.test.labels)
+        )
+        yield Context(assignment, grading, settings, scratch, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def cache_key(sub: Submission, ctx: Context) -> str:
-    parts = [sub.digest, sub.kind, ctx.assignment.sha256, ctx.data.fingerprint, __version__]
+    parts = [
+        sub.digest,
+        sub.kind,
+        ctx.assignment.sha256,
+        ctx.data.fingerprint,
+        __version__,
+        asdict(ctx.settings.limits),
+        ctx.settings.isolation.level,
+    ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-def _exit_text(code: int | None) -> str:
-    if code is not None and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
-
-
-def _failure(ran: run.RunOutput, assignment: Assignment) -> Problem | None:
-    limits = assignment.spec.limits
-    if ran.exit.timed_out:
-        return Problem(
+def _limit_problem(ran: run.RunOutput, limits: Limits) -> Problem | None:
+    """A watchdog or a kernel limit ended the run: name the limit and its value."""
+    by_breach = {
+        "timeout": Problem(
             "timeout",
             f"stopped at the wall-time limit of {limits.wall_time_s:g} s",
-            "the grader trains your model itself for a fixed budget: remove long "
-            "loops, hyper-parameter searches and waits from your code.",
-        )
-    if ran.exit.memory_exceeded:
-        return Problem(
+            diagnose.LIMIT_HINTS["timeout"],
+        ),
+        "memory": Problem(
             "memory",
             f"stopped at the memory limit of {limits.memory_mb} MB",
-            "use a smaller model (fewer filters or dense units) and do not resize "
-            "or copy the whole data set.",
-        )
+            diagnose.LIMIT_HINTS["memory"],
+        ),
+        "processes": Problem(
+            "resources",
+            f"stopped at the limit of {limits.processes} processes and threads",
+            diagnose.LIMIT_HINTS["processes"],
+        ),
+        "disk": Problem(
+            "resources",
+            "stopped for writing too much into the grader's folders",
+            diagnose.LIMIT_HINTS["disk"],
+        ),
+    }
+    by_signal = {
+        "SIGXCPU": Problem(
+            "resources",
+            f"stopped at the CPU-time limit of {limits.cpu_time_s:g} s",
+            diagnose.LIMIT_HINTS["timeout"],
+        ),
+        "SIGXFSZ": Problem(
+            "resources",
+            f"stopped at the file-size limit of {limits.file_size_mb} MB",
+            diagnose.LIMIT_HINTS["disk"],
+        ),
+    }
+    return by_breach.get(ran.exit.breach) or by_signal.get(ran.exit.signal)
+
+
+def _failure(ran: run.RunOutput, limits: Limits) -> Problem | None:
+    limited = _limit_problem(ran, limits)
+    if limited:
+        return limited
     if ran.malformed:
         return Problem(
             "crashed",
@@ -88,17 +119,19 @@ def _failure(ran: run.RunOutput, assignment: Assignment) -> Problem | None:
             "grader's files; do not write files outside your own.",
         )
     if ran.outcome is None:
-        ended = _exit_text(ran.exit.returncode)
+        code = ran.exit.returncode
+        ended = f"killed by {ran.exit.signal}" if ran.exit.signal else f"exit status {code}"
+        who = "your code" if ran.stage == "student" else "the training of your model"
         return Problem(
             "crashed",
-            f"the run ended without a result ({ended})",
-            "Python itself died: a crash in native code, or the system stopping it; "
-            "the end of the output may say why.",
+            f"{who} ended without a result ({ended})",
+            "Python itself died: a crash in native code, or the system stopping "
+            "it; the end of the output may say why.",
         )
     record = ran.outcome["failure"]
     if record is not None:
         kind = record.get("kind")
-        return diagnose.from_record(record, kind if kind in FAILURE_KINDS else None)
+        return diagnose.from_record(record, kind if kind in FAILURE_KINDS else None, limits)
     return None
 
 
@@ -109,10 +142,8 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
     ran: run.RunOutput | None = None
     failure = sub.problem
     if failure is None:
-        ran = run.run(
-            sub, assignment, ctx.data_dir, ctx.scratch / "runs" / sub.id, len(ctx.data.test.labels)
-        )
-        failure = _failure(ran, assignment)
+        ran = run.run(sub, ctx.settings, ctx.scratch / "runs" / sub.id)
+        failure = _failure(ran, ctx.settings.limits)
         shutil.rmtree(ctx.scratch / "runs" / sub.id, ignore_errors=True)
     outcome = (ran.outcome if ran else None) or {}
     acc = None
@@ -122,7 +153,10 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         assignment, failure.message if failure else None, outcome.get("architecture"), acc
     )
     score = scoring.total(checks)
-    errors = [*sub.notes, *(diagnose.from_record(e) for e in outcome.get("errors", []))]
+    errors = [
+        *sub.notes,
+        *(diagnose.from_record(e, limits=ctx.settings.limits) for e in outcome.get("errors", [])),
+    ]
     result = {
         "submission": sub.id,
         "status": "failed" if failure else "graded",
@@ -139,7 +173,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "inferred": outcome.get("inferred", []),
         "source": str(sub.origin),
         "kind": sub.kind,
-        "sandbox": {"level": sandbox.LEVEL},
+        "sandbox": {**ctx.settings.isolation.to_json(), "limits": asdict(ctx.settings.limits)},
         "seed": budget.seed,
         "threads": budget.threads,
         "budget": vars(budget),
@@ -154,6 +188,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "timings": outcome.get("timings", {}),
         "versions": outcome.get("versions", {}),
         "memory_peak_mb": ran.exit.peak_rss_mb if ran else None,
+        "trained_in": {"exported": "trainer", "trained": "student"}.get(outcome.get("mode")),
         "assignment": assignment.spec.name,
         "grader_version": __version__,
         "cache_key": cache_key(sub, ctx),

@@ -1,88 +1,200 @@
-"""Running one submission in the sandbox: lay out its work dir, start the harness,
-and read back what it left, trusting nothing (trusted side)."""
+"""Running one submission in the sandbox (trusted side).
+
+Two confined stages start together: the *student* stage runs the submission's code and
+exports its model; the *trainer* stage, which never runs submission code, rebuilds,
+trains and evaluates it (importing TensorFlow meanwhile, so the split costs no wall
+time). Back come plain data only: JSON and ``.npy`` loaded without pickle.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import queue
 import shutil
+import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from grader import sandbox
-from grader.assignment import Assignment
+from grader.assignment import Budget, Limits
 from grader.collect import SKIPPED_NAMES, Submission
 
 MAX_OUTCOME_BYTES = 8 * 2**20
-OUTPUT_KEEP_BYTES = 16 * 1024  # of the submission's output, kept from each end
+UID_BASE = 61000  # as root under bubblewrap, slot s runs as uids UID_BASE + 2s and + 2s + 1
+_slots: queue.SimpleQueue[int] = queue.SimpleQueue()
+for _slot in range(128):
+    _slots.put(_slot)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every run of a batch shares."""
+
+    budget: Budget
+    limits: Limits
+    isolation: sandbox.Isolation
+    data_dir: Path  # training images and labels, test images: nothing else
+    n_test: int
 
 
 @dataclass(frozen=True)
 class RunOutput:
-    exit: sandbox.Exit
-    outcome: dict | None  # None when the harness left nothing readable
+    exit: sandbox.Exit  # of the stage that decided the outcome
+    stage: str  # "student" or "trainer"
+    outcome: dict | None  # None when that stage left nothing readable
     predictions: np.ndarray | None
     malformed: str | None  # why what it left could not be trusted
-    output: str  # head and tail of what the run printed
+    output: str  # head and tail of what the submission printed
 
 
-def _copy_in(sub: Submission, work: Path) -> None:
+def run(sub: Submission, settings: Settings, root: Path) -> RunOutput:
+    slot = _slots.get()
+    try:
+        return _run(sub, settings, root, slot)
+    finally:
+        _slots.put(slot)
+
+
+def _layout(sub: Submission, root: Path) -> dict[str, Path]:
+    shutil.rmtree(root, ignore_errors=True)
+    dirs = {name: root / name for name in ("submission", "exchange", "out", "home", "home_t")}
+    for path in dirs.values():
+        path.mkdir(parents=True)
     if sub.folder is None:
-        shutil.copy2(sub.entry, work / sub.entry.name)
+        shutil.copy2(sub.entry, dirs["submission"] / sub.entry.name)
     else:
         shutil.copytree(
             sub.folder,
-            work,
+            dirs["submission"],
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns(*SKIPPED_NAMES, ".*"),
         )
+    for path in dirs.values():  # readable by the sandbox's own uid, whatever the modes were
+        path.chmod(0o755)
+    for folder, _, files in os.walk(dirs["submission"]):
+        for name in files:
+            (Path(folder) / name).chmod(0o644)
+    (dirs["home"] / ".tmp").mkdir()
+    (dirs["home_t"] / ".tmp").mkdir()
+    return dirs
 
 
-def run(
-    sub: Submission, assignment: Assignment, data_dir: Path, root: Path, n_test: int
-) -> RunOutput:
-    shutil.rmtree(root, ignore_errors=True)
-    work, out = root / "work", root / "out"
-    work.mkdir(parents=True)
-    out.mkdir()
-    _copy_in(sub, work)
-    spec = assignment.spec
-    entry = sub.entry.relative_to(sub.folder) if sub.folder else Path(sub.entry.name)
+def _box(
+    settings: Settings,
+    stage: str,
+    job: dict,
+    binds: dict[str, tuple[Path, bool]],
+    home: Path,
+    uid: int | None,
+    job_path: Path,
+) -> sandbox.Box:
+    iso = settings.isolation
+    inside = {name: sandbox.path_inside(iso, name, host) for name, (host, _) in binds.items()}
     job = {
-        "kind": sub.kind,
-        "entry_name": str(entry),
-        "data_dir": str(data_dir),
-        "out_dir": str(out),
-        "memory_mb": spec.limits.memory_mb,
-        "budget": vars(spec.budget),
-        "cells": [{"number": c.number, "source": c.source} for c in sub.cells],
+        **job,
+        "stage": stage,
+        "limits": asdict(settings.limits),
+        "budget": asdict(settings.budget),
+        "paths": {name.strip("/"): path for name, path in inside.items()},
     }
-    job_path = root / "job.json"
+    job["out_dir"] = job["paths"]["exchange" if stage == "student" else "out"]
     job_path.write_text(json.dumps(job))
-    argv = [sys.executable, "-I", "-m", "grader.inside", str(job_path)]
-    env = sandbox.clean_env(work, spec.budget.threads)
-    log = root / "output.log"
-    exit_ = sandbox.run(argv, work, env, log, spec.limits.wall_time_s, spec.limits.memory_mb)
-    outcome, predictions, malformed = read_back(out, n_test)
-    return RunOutput(exit_, outcome, predictions, malformed, head_and_tail(log))
-
-
-def head_and_tail(path: Path, keep: int = OUTPUT_KEEP_BYTES) -> str:
-    size = path.stat().st_size if path.exists() else 0
-    with path.open("rb") as f:
-        if size <= 2 * keep:
-            return f.read().decode("utf-8", errors="replace")
-        head = f.read(keep)
-        f.seek(size - keep)
-        tail = f.read()
-    cut = size - 2 * keep
-    return (
-        head.decode("utf-8", errors="replace")
-        + f"\n[... {cut} bytes of output cut ...]\n"
-        + tail.decode("utf-8", errors="replace")
+    binds = {**binds, "/job.json": (job_path, False)}
+    argv = [
+        sys.executable,
+        "-I",
+        "-m",
+        "grader.inside",
+        stage,
+        sandbox.path_inside(iso, "/job.json", job_path),
+    ]
+    return sandbox.Box(
+        argv, binds, sandbox.environment(iso, home, settings.budget.threads), settings.limits, uid
     )
+
+
+def _supervise(confined: sandbox.Confined, deadline: float) -> sandbox.Exit:
+    while not confined.done():
+        try:
+            confined.popen.wait(timeout=sandbox.POLL_S)
+        except subprocess.TimeoutExpired:  # time for a look
+            if confined.watch(deadline):
+                break
+    return confined.stop()
+
+
+def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutput:
+    dirs = _layout(sub, root)
+    drop = settings.isolation.drop_uid
+    uid_student = UID_BASE + 2 * slot if drop else None
+    uid_trainer = UID_BASE + 2 * slot + 1 if drop else None
+    if drop:
+        os.chown(dirs["exchange"], uid_student, uid_student)
+        os.chown(dirs["out"], uid_trainer, uid_trainer)
+    entry = sub.entry.relative_to(sub.folder) if sub.folder else Path(sub.entry.name)
+    data = (settings.data_dir, False)
+    student = _box(
+        settings,
+        "student",
+        {
+            "kind": sub.kind,
+            "entry_name": str(entry),
+            "cells": [{"number": c.number, "source": c.source} for c in sub.cells],
+        },
+        {
+            "/data": data,
+            "/submission": (dirs["submission"], False),
+            "/exchange": (dirs["exchange"], True),
+        },
+        dirs["home"],
+        uid_student,
+        root / "student.json",
+    )
+    trainer = _box(
+        settings,
+        "trainer",
+        {},
+        {"/data": data, "/exchange": (dirs["exchange"], False), "/out": (dirs["out"], True)},
+        dirs["home_t"],
+        uid_trainer,
+        root / "trainer.json",
+    )
+    cap = 4 * settings.budget.train_images * 3072 * 4 + 64 * 2**20  # arrays it may hand over
+    iso = settings.isolation
+    first = sandbox.Confined(iso, student, dirs["home"], {dirs["exchange"]: cap})
+    second = sandbox.Confined(iso, trainer, dirs["home_t"], {dirs["out"]: 64 * 2**20})
+    deadline = first.started + settings.limits.wall_time_s
+
+    exit_student = _supervise(first, deadline)
+    outcome, predictions, malformed = read_back(dirs["exchange"], settings.n_test)
+    result = RunOutput(
+        exit_student, "student", outcome, predictions, malformed, first.output.text()
+    )
+    if exit_student.breach or malformed or not outcome or outcome.get("mode") != "exported":
+        second.stop()
+        return result
+    exit_trainer = _supervise(second, deadline)
+    trained, predictions, malformed = read_back(dirs["out"], settings.n_test)
+    output = result.output
+    if trained is None or trained["failure"] or exit_trainer.breach:
+        output += "\n[--- the grader's training process ---]\n" + second.output.text()
+    if trained is not None:
+        trained = {
+            **trained,
+            "errors": outcome["errors"],
+            "inferred": outcome["inferred"],
+            "model_source": outcome["model_source"],
+            "mode": "exported",
+            "timings": {
+                **outcome["timings"],
+                **{f"trainer_{k}": v for k, v in trained["timings"].items()},
+            },
+        }
+    return RunOutput(exit_trainer, "trainer", trained, predictions, malformed, output)
 
 
 _FIELDS = {
@@ -95,10 +207,11 @@ _FIELDS = {
     "history": (dict, type(None)),
     "timings": dict,
     "versions": dict,
+    "mode": (str, type(None)),
 }
 
 
-def read_back(out: Path, n_test: int | None) -> tuple[dict | None, np.ndarray | None, str | None]:
+def read_back(out: Path, n_test: int) -> tuple[dict | None, np.ndarray | None, str | None]:
     """Outcome and predictions as plain data; anything odd is the submission's fault."""
     path = out / "outcome.json"
     if not path.is_file():
@@ -118,7 +231,7 @@ def read_back(out: Path, n_test: int | None) -> tuple[dict | None, np.ndarray | 
         isinstance(s, str) for s in outcome["inferred"]
     ):
         return None, None, "the run's outcome has bad error records"
-    if not outcome["ok"]:
+    if not outcome["ok"] or outcome["mode"] == "exported":
         return outcome, None, None
     try:
         predictions = np.load(out / "predictions.npy", allow_pickle=False)
@@ -128,7 +241,7 @@ def read_back(out: Path, n_test: int | None) -> tuple[dict | None, np.ndarray | 
         predictions.dtype.kind != "f"
         or predictions.ndim != 2
         or predictions.shape[1] != 10
-        or (n_test is not None and len(predictions) != n_test)
+        or len(predictions) != n_test
     ):
         return outcome, None, f"the run's predictions have shape {predictions.shape}"
     return outcome, predictions, None

@@ -1,129 +1,382 @@
-"""Running a submission's process confined, and ending it and everything it started.
+"""Confining a submission's processes, watching their limits, and ending them (trusted side).
 
-Trusted side. This level runs the harness as a separate process in its own
-session with a cleared environment, a wall-time limit and a memory watchdog on
-the whole process tree; bubblewrap isolation slots in here.
+Two levels. ``bubblewrap``: no network, a private filesystem holding only the Python
+environment, the data and the run's own folders, a new PID namespace (the whole tree
+dies with it) and, when the grader is root, a non-root uid. ``process``: the fallback
+where bubblewrap cannot run; rlimits and a process-tree watchdog only. Both keep at
+most a head and a tail of what the submission prints.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-LEVEL = "process"
-POLL_S = 0.25
+from grader.assignment import Limits
+from grader.errors import UsageError
+
+BUBBLEWRAP, PROCESS = "bubblewrap", "process"
+MODES = ("auto", "strict", PROCESS)
+PROBE_UID = 60999
+WORK = "/home/student"  # the submission's working folder inside bubblewrap
+POLL_S = 0.1
 WATCHDOG_MARGIN_MB = 512  # over the heap limit: the rlimit should fire first, cleanly
+FALLBACK_GAPS = (
+    "network: the submission can reach the network and this machine's services",
+    "filesystem: it can read every file the grader's user can (test data on disk, "
+    "other submissions, results) and write where that user can",
+    "processes: it is tracked through its process tree, not a PID namespace",
+)
 
 
 @dataclass(frozen=True)
-class Exit:
-    returncode: int | None
-    timed_out: bool
-    memory_exceeded: bool
-    wall_s: float
-    peak_rss_mb: float
+class Isolation:
+    level: str
+    missing: tuple[str, ...]
+    drop_uid: bool  # bubblewrap as root: run the submission under a uid of its own
+
+    def to_json(self) -> dict:
+        return {
+            "level": self.level,
+            "missing": list(self.missing),
+            "user": "own non-root uid"
+            if self.drop_uid
+            else ("root" if os.geteuid() == 0 else "the grader's user"),
+        }
+
+    def describe(self) -> str:
+        if self.level == BUBBLEWRAP:
+            return "bubblewrap (no network, private filesystem, PID namespace, non-root)"
+        return "process only: NOT ISOLATED (see the warning above)"
 
 
-def clean_env(home: Path, threads: int) -> dict[str, str]:
+def _bwrap_works(root: bool) -> str | None:
+    """None when a sandbox built like the real ones starts Python here, else why not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    trial = Isolation(BUBBLEWRAP, (), root)
+    box = Box(
+        [sys.executable, "-I", "-c", "import grader"],
+        {},
+        {"PATH": "/usr/bin"},
+        Limits(),
+        PROBE_UID if root else None,
+    )
+    try:
+        done = subprocess.run(command(trial, box), capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not start ({exc})"
+    if done.returncode != 0:
+        return f"bubblewrap could not start: {done.stderr.strip()[-300:]}"
+    return None
+
+
+def detect(mode: str) -> Isolation:
+    """The strongest isolation available; ``strict`` refuses anything less than full."""
+    if mode not in MODES:
+        raise UsageError(f"--sandbox must be one of {', '.join(MODES)}")
+    root = os.geteuid() == 0
+    if mode != PROCESS:
+        why = _bwrap_works(root)
+        if why is None:
+            return Isolation(BUBBLEWRAP, (), root)
+        if mode == "strict":
+            raise UsageError(f"--sandbox strict: full isolation is not available: {why}")
+        gaps = (f"bubblewrap: {why}",)
+    else:
+        gaps = ("bubblewrap: not used (--sandbox process)",)
+    if root:
+        gaps += ("user: the submission runs as root and may lift its own limits",)
+    return Isolation(PROCESS, gaps + FALLBACK_GAPS, False)
+
+
+def _namespaces(root: bool) -> list[str]:
+    args = [
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+    ]
+    if not root:  # an unprivileged user needs a user namespace to do the rest
+        args += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    return args
+
+
+def _system_binds() -> list[str]:
+    """/usr and the loader's view of it, read-only; /etc only for what libraries read."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime"):
+        if os.path.exists(name):
+            args += ["--ro-bind", name, name]
+    return args
+
+
+def _python_paths() -> list[Path]:
+    """The Python installation, its environment and the grader package, read-only."""
+    import grader
+
+    paths = {
+        Path(sys.base_prefix).resolve(),
+        Path(sys.prefix).resolve(),
+        Path(sys.executable).resolve().parents[1],
+    }
+    package = Path(grader.__file__).resolve().parent
+    if not any(package.is_relative_to(p) for p in paths):
+        paths.add(package)
+    return sorted(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
+
+
+def _parents(paths: list[str]) -> list[str]:
+    """Traversable parent folders (bubblewrap would copy a host 0700 like /root)."""
+    out: list[str] = []
+    for p in paths:
+        for parent in reversed(Path(p).parents[:-1]):
+            if str(parent) not in out and str(parent) not in ("/usr",):
+                out.append(str(parent))
+    return [arg for d in out for arg in ("--perms", "0755", "--dir", d)]
+
+
+@dataclass(frozen=True)
+class Box:
+    """One confined process: what it runs, what it sees, under which limits and uid."""
+
+    argv: list[str]
+    binds: dict[str, tuple[Path, bool]]  # inside path -> (host path, writable)
+    env: dict[str, str]
+    limits: Limits
+    uid: int | None = None
+
+
+def path_inside(isolation: Isolation, inside: str, host: Path) -> str:
+    """Where a bound folder appears to the confined process."""
+    return inside if isolation.level == BUBBLEWRAP else str(host)
+
+
+def environment(isolation: Isolation, home: Path, threads: int) -> dict[str, str]:
     """An allow-list: nothing from the grader's environment reaches the submission."""
+    home_s = WORK if isolation.level == BUBBLEWRAP else str(home)
+    tmp = "/tmp" if isolation.level == BUBBLEWRAP else str(home / ".tmp")
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "TMPDIR": str(home),
+        "HOME": home_s,
+        "USER": "student",
+        "LOGNAME": "student",
+        "TMPDIR": tmp,
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{tmp}/matplotlib",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": "-1",
         "OMP_NUM_THREADS": str(threads),
-        "KERAS_HOME": str(home / ".keras"),
+        "KERAS_HOME": f"{home_s}/.keras",
     }
 
 
-def _tree(proc: psutil.Process) -> list[psutil.Process]:
-    try:
-        return [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return []
+def command(isolation: Isolation, box: Box) -> list[str]:
+    if isolation.level != BUBBLEWRAP:
+        return box.argv
+    python = [str(p) for p in _python_paths()]
+    args = [
+        "bwrap",
+        *_namespaces(isolation.drop_uid),
+        *_system_binds(),
+        *_parents(python + list(box.binds)),
+    ]
+    for p in python:
+        args += ["--ro-bind", p, p]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        str(box.limits.tmp_mb * 2**20),
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "0755",
+        "--dir",
+        "/home",
+        "--perms",
+        "1777",
+        "--size",
+        str(box.limits.disk_mb * 2**20),
+        "--tmpfs",
+        WORK,
+    ]
+    for inside, (host, writable) in box.binds.items():
+        args += ["--bind" if writable else "--ro-bind", str(host), inside]
+    args += ["--remount-ro", "/", "--chdir", WORK, "--clearenv", "--hostname", "sandbox"]
+    for key, value in box.env.items():
+        args += ["--setenv", key, value]
+    if box.uid is not None:
+        args += [
+            "/usr/bin/setpriv",
+            "--reuid",
+            str(box.uid),
+            "--regid",
+            str(box.uid),
+            "--clear-groups",
+            "--no-new-privs",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ]
+    return args + box.argv
 
 
-def _rss_mb(procs: list[psutil.Process]) -> float:
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            continue
-    return total / 2**20
+class Output:
+    """Keeps the first and last ``keep`` bytes of a stream, and counts the rest."""
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_bytes = 0
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.keep - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail.append(chunk)
+            self.tail_bytes += len(chunk)
+            while self.tail_bytes - len(self.tail[0]) >= self.keep:
+                self.tail_bytes -= len(self.tail.popleft())
+
+    def text(self) -> str:
+        tail = b"".join(self.tail)[-self.keep :]
+        cut = self.total - len(self.head) - len(tail)
+        middle = f"\n[... {cut} bytes of output cut ...]\n" if cut else ""
+        return self.head.decode("utf-8", "replace") + middle + tail.decode("utf-8", "replace")
 
 
-def _kill(pid: int, seen: dict[int, psutil.Process]) -> None:
-    """SIGKILL the session and every descendant ever seen, detached or not."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    for p in seen.values():
-        try:
-            p.kill()
-        except psutil.Error:
-            continue
+@dataclass(frozen=True)
+class Exit:
+    returncode: int | None
+    signal: str | None  # the signal that ended the confined process, if one did
+    breach: str | None  # "timeout", "memory", "processes" or "disk" when a watchdog fired
+    wall_s: float
+    peak_rss_mb: float
 
 
-def run(
-    argv: list[str],
-    cwd: Path,
-    env: dict[str, str],
-    log_path: Path,
-    wall_time_s: float,
-    memory_mb: int,
-) -> Exit:
-    started = time.monotonic()
-    with log_path.open("wb") as log:
-        popen = subprocess.Popen(
-            argv,
+class Confined:
+    """A started confined process, its output reader and its watchdog state."""
+
+    def __init__(
+        self, isolation: Isolation, box: Box, cwd: Path, watched: dict[Path, int] | None = None
+    ):
+        self.isolation, self.box, self.watched = isolation, box, watched or {}
+        self.output = Output(box.limits.output_kept_kb * 512)
+        self.started = time.monotonic()
+        self.popen = subprocess.Popen(
+            command(isolation, box),
             cwd=cwd,
-            env=env,
+            env=box.env,
             stdin=subprocess.DEVNULL,
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    root = psutil.Process(popen.pid)
-    seen: dict[int, psutil.Process] = {}
-    timed_out = memory_exceeded = False
-    peak = 0.0
-    try:
-        while True:
-            try:
-                popen.wait(timeout=POLL_S)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            tree = _tree(root)
-            seen.update((p.pid, p) for p in tree)
-            peak = max(peak, _rss_mb(tree))
-            if peak > memory_mb + WATCHDOG_MARGIN_MB:
-                memory_exceeded = True
-            elif time.monotonic() - started > wall_time_s:
-                timed_out = True
-            if timed_out or memory_exceeded:
-                break
-    finally:
-        _kill(popen.pid, seen)
-        popen.wait()
-    return Exit(
-        popen.returncode,
-        timed_out,
-        memory_exceeded,
-        round(time.monotonic() - started, 3),
-        round(peak),
-    )
+        self.root = psutil.Process(self.popen.pid)
+        self.seen: dict[int, psutil.Process] = {}
+        self.peak = 0.0
+        self.breach: str | None = None
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for chunk in iter(lambda: self.popen.stdout.read1(65536), b""):
+            self.output.add(chunk)
+
+    def done(self) -> bool:
+        return self.popen.poll() is not None
+
+    def watch(self, deadline: float) -> str | None:
+        """One look at the tree and the folders; the breached limit, if any."""
+        tree = [self.root]
+        with contextlib.suppress(psutil.Error):
+            tree += self.root.children(recursive=True)
+        self.seen.update((p.pid, p) for p in tree)
+        rss, threads = 0, 0
+        for p in tree:
+            with contextlib.suppress(psutil.Error):
+                rss += p.memory_info().rss
+                threads += p.num_threads()
+        self.peak = max(self.peak, rss / 2**20)
+        limits = self.box.limits
+        if self.peak > limits.memory_mb + WATCHDOG_MARGIN_MB:
+            self.breach = "memory"
+        elif threads > limits.processes + 64:  # the rlimit's backstop (root ignores it)
+            self.breach = "processes"
+        elif any(_folder_bytes(path) > cap for path, cap in self.watched.items()):
+            self.breach = "disk"
+        elif time.monotonic() > deadline:
+            self.breach = "timeout"
+        return self.breach
+
+    def stop(self) -> Exit:
+        """Kill the whole tree (a PID namespace dies with its first process)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        for p in self.seen.values():
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        code = self.popen.wait()
+        self.reader.join(timeout=5)
+        return Exit(
+            code,
+            self._signal(code),
+            self.breach,
+            round(time.monotonic() - self.started, 3),
+            round(self.peak),
+        )
+
+    def _signal(self, code: int) -> str | None:
+        number = -code if code < 0 else None
+        if number is None and self.isolation.level == BUBBLEWRAP and code > 128:
+            number = code - 128  # bubblewrap reports its child's death by signal N as 128+N
+        if number is None:
+            return None
+        try:
+            return signal.Signals(number).name
+        except ValueError:
+            return f"signal {number}"
+
+
+def _folder_bytes(path: Path, most_entries: int = 10_000) -> int:
+    """Bytes in a folder the grader reads back; too many entries count as too large."""
+    total = 0
+    for n, entry in enumerate(os.scandir(path)):
+        if n > most_entries:
+            return 2**62
+        with contextlib.suppress(OSError):
+            total += entry.stat(follow_symlinks=False).st_size
+    return total

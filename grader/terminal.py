@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from grader import sandbox
-
 
 def banner(ctx) -> str:
     spec = ctx.assignment.spec
     return (
         f"grader: {spec.name} | data {ctx.data.source} ({len(ctx.data.train.labels)} "
         f"train / {len(ctx.data.test.labels)} test images) | "
-        f"{spec.budget.epochs} epochs, seed {spec.budget.seed} | sandbox: {sandbox.LEVEL}"
+        f"{spec.budget.epochs} epochs, seed {spec.budget.seed}\n"
+        f"grader: sandbox: {ctx.settings.isolation.describe()}"
     )
 
 

@@ -14,31 +14,40 @@ def _fit(x, y=None):
     return FitCall(model=None, x=x, y=y, cell=3, initial_weights=[])
 
 
+def _pre(namespace, fit):
+    found = infer.preprocessing(namespace, fit, RAW)
+    return found.apply, found.description
+
+
 def test_divide_by_255_is_recognised():
-    fn, how = infer.preprocessing({}, _fit(RAW.astype("float32") / 255.0), RAW)
+    fn, how = _pre({}, _fit(RAW.astype("float32") / 255.0))
     assert fn is infer.default_preprocess and "images / 255" in how
 
 
 def test_standardisation_is_replayed_on_new_images():
     mean, std = RAW.mean(axis=(0, 1, 2)), RAW.std(axis=(0, 1, 2))
-    fn, how = infer.preprocessing({}, _fit((RAW - mean) / std), RAW)
+    found = infer.preprocessing({}, _fit((RAW - mean) / std), RAW)
+    fn, how = found.apply, found.description
     new = np.random.default_rng(1).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
     assert np.allclose(fn(new), (new - mean) / std, atol=1e-4)
+    replayed = infer.from_spec(found.spec)  # as the trainer stage rebuilds it from plain data
+    assert np.array_equal(replayed(new), fn(new))
     assert "per channel" in how
 
 
 def test_raw_pixels_and_shuffled_data():
-    fn, how = infer.preprocessing({}, _fit(RAW), RAW)
+    fn, how = _pre({}, _fit(RAW))
     assert "unchanged" in how and np.array_equal(fn(RAW[:2]), RAW[:2].astype("float32"))
     shuffled = RAW[np.random.default_rng(2).permutation(len(RAW))] / 255.0
-    fn, how = infer.preprocessing({}, _fit(shuffled), RAW)
+    fn, how = _pre({}, _fit(shuffled))
     assert "value ranges" in how and np.allclose(fn(RAW[:3]), RAW[:3] / 255.0)
 
 
 def test_submission_preprocess_wins_and_generators_fall_back():
     mine = lambda images: images / 127.5 - 1  # noqa: E731
-    assert infer.preprocessing({"preprocess": mine}, None, RAW)[0] is mine
-    fn, how = infer.preprocessing({}, _fit(iter([])), RAW)
+    custom = infer.preprocessing({"preprocess": mine}, None, RAW)
+    assert custom.apply is mine and custom.spec == {"kind": "custom"}
+    fn, how = _pre({}, _fit(iter([])))
     assert fn is infer.default_preprocess and "generator" in how
 
 

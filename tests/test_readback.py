@@ -4,7 +4,8 @@ import pickle
 
 import numpy as np
 
-from grader.run import head_and_tail, read_back
+from grader.run import read_back
+from grader.sandbox import Output
 
 GOOD = {
     "ok": True,
@@ -16,6 +17,7 @@ GOOD = {
     "history": {},
     "timings": {},
     "versions": {},
+    "mode": "trained",
 }
 
 
@@ -73,9 +75,19 @@ def test_predictions_of_the_wrong_shape(tmp_path):
     assert "shape" in read_back(out, 5)[2]
 
 
-def test_output_keeps_head_and_tail(tmp_path):
-    log = tmp_path / "log"
-    log.write_bytes(b"HEAD" + b"x" * 100_000 + b"TAIL")
-    text = head_and_tail(log, keep=1000)
+def test_output_keeps_head_and_tail():
+    kept = Output(keep=1000)
+    kept.add(b"HEAD")
+    for _ in range(100):
+        kept.add(b"x" * 1000)
+    kept.add(b"TAIL")
+    text = kept.text()
     assert text.startswith("HEAD") and text.endswith("TAIL")
     assert "98008 bytes of output cut" in text
+    assert len(text) < 2100
+
+
+def test_short_output_is_kept_whole():
+    kept = Output(keep=1000)
+    kept.add(b"hello\n")
+    assert kept.text() == "hello\n"

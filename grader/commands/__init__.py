@@ -1,1 +1,23 @@
 """One module per command, imported only when that command runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from grader import sandbox, terminal
+from grader.assignment import Assignment, Limits
+from grader.cli import LIMIT_FLAGS
+
+
+def limits(args, assignment: Assignment) -> Limits:
+    """The spec's limits with the command line's overrides."""
+    given = {f: getattr(args, f"limit_{f}") for _, f, _, _ in LIMIT_FLAGS}
+    return replace(assignment.spec.limits, **{k: v for k, v in given.items() if v is not None})
+
+
+def isolation(args) -> sandbox.Isolation:
+    """Detect the isolation level once per command and say it loudly when it is weak."""
+    found = sandbox.detect(args.sandbox)
+    if found.level != sandbox.BUBBLEWRAP:
+        terminal.say("grader: WARNING: submissions are NOT isolated: " + "; ".join(found.missing))
+    return found

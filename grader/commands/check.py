@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, collect, pipeline, terminal
+from grader.commands import isolation, limits
 from grader.errors import UsageError
 
 
@@ -14,7 +15,7 @@ def run(args) -> int:
         raise UsageError(f"{args.file}: no such file")
     spec = assignment.load(args.assignment)
     out = Path(args.out)
-    with pipeline.context(spec, args.data, out) as ctx:
+    with pipeline.context(spec, args.data, out, limits(args, spec), isolation(args)) as ctx:
         subs, _ = collect.collect([args.file], ctx.scratch)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []

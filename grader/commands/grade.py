@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, collect, pipeline, terminal
+from grader.commands import isolation, limits
 from grader.errors import UsageError
 
 
 def run(args) -> int:
     spec = assignment.load(args.assignment)
     out = Path(args.out)
-    with pipeline.context(spec, args.data, out) as ctx:
+    with pipeline.context(spec, args.data, out, limits(args, spec), isolation(args)) as ctx:
         subs, usage = collect.collect(args.paths, ctx.scratch)
         for problem in usage:
             terminal.say(f"grader: error: {problem}")

@@ -1,7 +1,12 @@
-"""Entry point of a sandboxed run: ``python -m grader.inside JOB.json``."""
+"""Entry point of a sandboxed stage: ``python -m grader.inside student|trainer JOB.json``."""
 
 import sys
 
-from grader.inside.harness import main
+from grader.inside import common
 
-main(sys.argv[1])
+stage, job = sys.argv[1], sys.argv[2]
+if stage == "student":
+    from grader.inside.student import run
+else:
+    from grader.inside.trainer import run
+common.main(run, job)

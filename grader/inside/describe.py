@@ -83,7 +83,7 @@ def _optimizer_info(model) -> dict:
     }
 
 
-def _io_shapes(model) -> tuple[list | None, list | None]:
+def io_shapes(model) -> tuple[list | None, list | None]:
     """Symbolic shapes when the model has them; else probe a subclassed model with one
     blank image (it accepted 32x32x3 if that works)."""
     try:
@@ -99,7 +99,7 @@ def _io_shapes(model) -> tuple[list | None, list | None]:
 
 def describe(model) -> dict:
     """Layers (nested models included), shapes, parameter counts and compile settings."""
-    input_shape, output_shape = _io_shapes(model)
+    input_shape, output_shape = io_shapes(model)
     total = _count(model.weights)
     trainable = _count(model.trainable_weights)
     return {

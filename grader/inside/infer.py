@@ -9,6 +9,7 @@ to the hidden test images.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -89,19 +90,52 @@ def _describe(scale: np.ndarray, offset: np.ndarray) -> str:
     )
 
 
-def preprocessing(
-    namespace: dict, fit: FitCall | None, loader_images: np.ndarray
-) -> tuple[Preprocess, str]:
+@dataclass(frozen=True)
+class Preprocessing:
+    """How images become model input: a function, words for the student, and plain data
+    (``spec``) that lets a process without the submission's code repeat it."""
+
+    apply: Preprocess
+    description: str
+    spec: dict
+
+
+def _affine_apply(scale: np.ndarray, offset: np.ndarray) -> Preprocess:
+    scale, offset = scale.astype(np.float32), offset.astype(np.float32)
+
+    def replay(images: np.ndarray) -> np.ndarray:
+        return images.astype(np.float32) * scale + offset
+
+    return replay
+
+
+def from_spec(spec: dict) -> Preprocess | None:
+    """The function a spec describes; None for the submission's own preprocess()."""
+    kind = spec.get("kind")
+    if kind == "default":
+        return default_preprocess
+    if kind == "identity":
+        return _as_float
+    if kind == "affine":
+        return _affine_apply(
+            np.asarray(spec["scale"], np.float64), np.asarray(spec["offset"], np.float64)
+        )
+    return None
+
+
+def preprocessing(namespace: dict, fit: FitCall | None, loader_images: np.ndarray) -> Preprocessing:
     """The submission's preprocess(), else what its own fit() shows, else images / 255."""
     if callable(namespace.get("preprocess")):
-        return namespace["preprocess"], "preprocess() from the submission"
+        return Preprocessing(
+            namespace["preprocess"], "preprocess() from the submission", {"kind": "custom"}
+        )
     if fit is None:
-        return default_preprocess, "assumed images / 255 (the code never fit this model)"
+        return _default("assumed images / 255 (the code never fit this model)")
     seen = as_array(fit.x)
     if seen is None:
-        return default_preprocess, (
-            "assumed images / 255 (fit() got a generator or "
-            "dataset, so the preprocessing could not be seen)"
+        return _default(
+            "assumed images / 255 (fit() got a generator or dataset, so the "
+            "preprocessing could not be seen)"
         )
     if seen.shape[1:] != loader_images.shape[1:]:
         raise Verdict(
@@ -116,17 +150,24 @@ def preprocessing(
         found = _by_range(loader_images, seen)
         how = "inferred from the value ranges passed to fit()"
     if found is None:
-        return default_preprocess, (
-            "assumed images / 255 (the preprocessing passed to "
-            "fit() is not a per-pixel scaling; define preprocess())"
+        return _default(
+            "assumed images / 255 (the preprocessing passed to fit() is not a "
+            "per-pixel scaling; define preprocess())"
         )
-    exact = {"images / 255": default_preprocess, "images unchanged (0-255)": _as_float}
     described = _describe(*found)
-    if described in exact:  # least squares is a hair off; replay the exact operation
-        return exact[described], f"preprocessing {described}, {how}"
-    scale, offset = (v.astype(np.float32) for v in found)
+    if described == "images / 255":  # least squares is a hair off: replay it exactly
+        return Preprocessing(
+            default_preprocess, f"preprocessing {described}, {how}", {"kind": "default"}
+        )
+    if described == "images unchanged (0-255)":
+        return Preprocessing(_as_float, f"preprocessing {described}, {how}", {"kind": "identity"})
+    scale, offset = found
+    return Preprocessing(
+        _affine_apply(scale, offset),
+        f"preprocessing {described}, {how}",
+        {"kind": "affine", "scale": scale.tolist(), "offset": offset.tolist()},
+    )
 
-    def replay(images: np.ndarray) -> np.ndarray:
-        return images.astype(np.float32) * scale + offset
 
-    return replay, f"preprocessing {described}, {how}"
+def _default(description: str) -> Preprocessing:
+    return Preprocessing(default_preprocess, description, {"kind": "default"})

@@ -1,0 +1,126 @@
+"""What both sandboxed stages share: limits on themselves, data, TensorFlow, the outcome."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from grader.inside import describe, errors
+from grader.inside.train import Trainer, encode_labels
+
+Run = Callable[[dict, dict], "np.ndarray | None"]
+
+
+def limit_self(limits: dict) -> None:
+    """Hard rlimits before any submission code: a non-root process cannot lift them."""
+    mb = 2**20
+    for which, value in (
+        (resource.RLIMIT_DATA, limits["memory_mb"] * mb),
+        (resource.RLIMIT_CPU, int(limits["cpu_time_s"])),
+        (resource.RLIMIT_FSIZE, limits["file_size_mb"] * mb),
+        (resource.RLIMIT_NPROC, limits["processes"]),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        resource.setrlimit(which, (value, value))
+
+
+def load_data(folder: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    d = Path(folder)
+    return tuple(
+        np.load(d / f"{name}.npy", allow_pickle=False) for name in ("train_x", "train_y", "test_x")
+    )
+
+
+def import_keras(threads: int, outcome: dict):
+    """TensorFlow with pinned thread counts (the bits of a result depend on them)."""
+    started = time.perf_counter()
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    import keras
+
+    outcome["versions"] = {
+        "python": sys.version.split()[0],
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
+    outcome["timings"]["import_s"] = round(time.perf_counter() - started, 3)
+    return tf, keras
+
+
+def train_and_predict(
+    trainer: Trainer,
+    model,
+    initial_weights: list | None,
+    x_train,
+    y_train,
+    one_hot: bool,
+    x_test,
+    budget: dict,
+    outcome: dict,
+) -> np.ndarray:
+    """Describe the model that is trained, train it from its initial weights, predict."""
+    outcome["architecture"] = describe.describe(model)
+    trainer.reset(model, initial_weights)
+    started = time.perf_counter()
+    outcome["history"] = trainer.train(model, x_train, encode_labels(y_train, one_hot), budget)
+    outcome["timings"]["train_s"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    predictions = trainer.predict_probabilities(model, x_test)
+    outcome["timings"]["predict_s"] = round(time.perf_counter() - started, 3)
+    return predictions
+
+
+def main(run: Run, job_path: str) -> None:
+    """Run a stage; whatever happens, leave outcome.json and exit without running any
+    handler the submission registered (atexit, finalizers)."""
+    job = json.loads(Path(job_path).read_text())
+    limit_self(job["limits"])
+    outcome: dict = {
+        "ok": False,
+        "failure": None,
+        "errors": [],
+        "inferred": [],
+        "model_source": None,
+        "architecture": None,
+        "history": None,
+        "timings": {},
+        "versions": {},
+        "mode": None,
+    }
+    predictions = None
+    try:
+        predictions = run(job, outcome)
+        outcome["ok"] = True
+    except errors.Verdict as exc:
+        outcome["failure"] = errors.problem(str(exc), exc.kind)
+        if exc.kind == "no_model" and outcome["errors"]:
+            outcome["failure"] = root_cause(outcome["errors"])
+    except MemoryError as exc:
+        outcome["failure"] = errors.record(exc, "memory")
+    except Exception as exc:  # the submission's model or code failed: its verdict
+        outcome["failure"] = errors.record(exc)
+    outcome["memory_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out = Path(job["out_dir"])
+    if predictions is not None:
+        np.save(out / "predictions.npy", predictions)
+    (out / "outcome.json").write_text(json.dumps(outcome))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def root_cause(found: list[dict]) -> dict:
+    """Why no model came to be: the first error that is not a knock-on NameError."""
+    cause = next((e for e in found if e["exception"] != "NameError"), found[0])
+    found.remove(cause)
+    return cause

@@ -1,0 +1,112 @@
+"""The student stage: run the submission's code, find its model, and export it for the
+trainer stage (or, when it cannot be rebuilt without its code, train it right here)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from grader.inside import common, describe, errors, execute, export, infer, model_search, patches
+from grader.inside.train import Trainer
+
+VALIDATION_SHARE = 0.2  # of the training images, returned by load_data() as "test"
+
+
+def _loader_split(train_x: np.ndarray, train_y: np.ndarray) -> tuple:
+    """What load_data() returns: the training images split in two, never the test images."""
+    cut = int(len(train_x) * (1 - VALIDATION_SHARE))
+    y = train_y.reshape(-1, 1)
+    return (train_x[:cut], y[:cut]), (train_x[cut:], y[cut:])
+
+
+def _check_trainable(model) -> None:
+    """Fail fast, before training, on what training could only fail on obscurely."""
+    if not getattr(model, "compiled", False):
+        raise errors.Verdict(
+            "the model is not compiled: call model.compile(optimizer=..., "
+            "loss=..., metrics=['accuracy']) before training",
+            "error",
+        )
+    _, output = describe.io_shapes(model)
+    if output and output[-1] != 10:
+        raise errors.Verdict(
+            f"the model outputs {output[-1]} values per image, but CIFAR-10 "
+            "has 10 classes: end with Dense(10, activation='softmax')",
+            "error",
+        )
+
+
+def _copy_files(source: Path, target: Path) -> None:
+    """Files only: the work folder itself belongs to the sandbox, not to the submission."""
+    for path in source.rglob("*"):
+        if path.is_file():
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+
+
+def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patches.Capture]:
+    """Copy the submission into the work folder and run it; failing cells are recorded."""
+    budget, work = job["budget"], Path.cwd()
+    _copy_files(Path(job["paths"]["submission"]), work)
+    started = time.perf_counter()
+    keras.utils.set_random_seed(budget["seed"])
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    entry = work / job["entry_name"]
+    if job["kind"] == "module":
+        namespace["__file__"] = str(entry)
+        sys.path.insert(0, str(entry.parent))
+    capture = patches.Capture()
+    patches.install(keras, split, budget, capture, namespace)
+    outcome["errors"] = execute.run(job["cells"], job["kind"], entry, namespace, capture)
+    outcome["inferred"].extend(capture.skipped)
+    outcome["timings"]["code_s"] = round(time.perf_counter() - started, 3)
+    return namespace, capture
+
+
+def run(job: dict, outcome: dict) -> np.ndarray | None:
+    budget, exchange = job["budget"], Path(job["out_dir"])
+    train_x, train_y, test_x = common.load_data(job["paths"]["data"])
+    _, keras = common.import_keras(budget["threads"], outcome)
+    trainer = Trainer(keras)  # Keras's own fit and predict, before the submission runs
+    split = _loader_split(train_x, train_y)
+    namespace, capture = _run_code(job, keras, split, outcome)
+
+    found = model_search.from_contract(namespace, keras, budget["seed"])
+    if found is None:
+        found = model_search.search(namespace, capture, keras)
+    outcome["model_source"] = found.source
+    outcome["inferred"].extend(found.notes)
+    model = found.model
+    if not model.built:
+        model.build((None, 32, 32, 3))
+    _check_trainable(model)
+    pre = infer.preprocessing(namespace, found.fit, split[0][0])
+    one_hot, labels_how = infer.one_hot_labels(model, found.fit)
+    if found.source != "build_model()":
+        outcome["inferred"].extend([pre.description, labels_how])
+    initial = found.fit.initial_weights if found.fit and found.fit.initial_weights else None
+    initial = initial or [w.copy() for w in model.get_weights()]
+
+    why_not = export.blocker(model, keras)
+    if why_not is None:
+        export.write(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
+        outcome["mode"] = "exported"
+        return None
+    outcome["mode"] = "trained"
+    outcome["inferred"].append(f"trained in the submission's own process: {why_not}")
+    return common.train_and_predict(
+        trainer,
+        model,
+        initial,
+        pre.apply(train_x),
+        train_y,
+        one_hot,
+        pre.apply(test_x),
+        budget,
+        outcome,
+    )

@@ -1,0 +1,51 @@
+"""The trainer stage: no submission code runs here. It rebuilds the exported model,
+trains it under the budget, describes it and predicts the test images.
+
+It starts alongside the student stage, so importing TensorFlow costs no wall time.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from grader.inside import common, export, infer
+from grader.inside.errors import Verdict
+from grader.inside.train import Trainer
+
+
+def _inputs(exchange: Path, spec: dict, train_x: np.ndarray, test_x: np.ndarray) -> tuple:
+    apply = infer.from_spec(spec.get("preprocess") or {})
+    if apply is not None:
+        return apply(train_x), apply(test_x)
+    x_train = np.load(exchange / "x_train.npy", allow_pickle=False)
+    x_test = np.load(exchange / "x_test.npy", allow_pickle=False)
+    if len(x_train) != len(train_x) or len(x_test) != len(test_x):
+        raise Verdict("preprocess() changed the number of images", "error")
+    return x_train, x_test
+
+
+def run(job: dict, outcome: dict) -> np.ndarray:
+    budget, exchange = job["budget"], Path(job["paths"]["exchange"])
+    train_x, train_y, test_x = common.load_data(job["paths"]["data"])
+    _, keras = common.import_keras(budget["threads"], outcome)
+    trainer = Trainer(keras)
+    started = time.perf_counter()
+    spec = export.wait(exchange)
+    outcome["timings"]["wait_s"] = round(time.perf_counter() - started, 3)
+    keras.utils.set_random_seed(budget["seed"])
+    model, weights = export.rebuild(keras, exchange, spec)
+    x_train, x_test = _inputs(exchange, spec, train_x, test_x)
+    return common.train_and_predict(
+        trainer,
+        model,
+        weights,
+        x_train,
+        train_y,
+        bool(spec.get("one_hot")),
+        x_test,
+        budget,
+        outcome,
+    )
