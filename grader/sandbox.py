@@ -98,7 +98,34 @@ def detect(mode: str) -> Isolation:
         gaps = ("bubblewrap: not used (--sandbox process)",)
     if root:
         gaps += ("user: the submission runs as root and may lift its own limits",)
+    adopt_orphans()
     return Isolation(PROCESS, gaps + FALLBACK_GAPS, False)
+
+
+_active: set[int] = set()  # roots of confined processes now running
+_active_lock = threading.Lock()
+
+
+def adopt_orphans() -> None:
+    """Process level: become the child subreaper, so a daemon that double-forks and calls
+    setsid is re-parented to the grader instead of escaping to init."""
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def kill_strays() -> None:
+    """Kill and reap every child of the grader that is not a running confined process."""
+    with _active_lock:
+        active = set(_active)
+    for child in psutil.Process().children():
+        if child.pid not in active:
+            with contextlib.suppress(psutil.Error):
+                for p in [child, *child.children(recursive=True)]:
+                    p.kill()
+                child.wait(timeout=5)
 
 
 def _namespaces(root: bool) -> list[str]:
@@ -306,6 +333,8 @@ class Confined:
             start_new_session=True,
         )
         self.root = psutil.Process(self.popen.pid)
+        with _active_lock:
+            _active.add(self.popen.pid)
         self.seen: dict[int, psutil.Process] = {}
         self.peak = 0.0
         self.breach: str | None = None
@@ -332,7 +361,10 @@ class Confined:
                 threads += p.num_threads()
         self.peak = max(self.peak, rss / 2**20)
         limits = self.box.limits
-        if self.peak > limits.memory_mb + WATCHDOG_MARGIN_MB:
+        if (
+            rss / 2**20 > limits.memory_mb + WATCHDOG_MARGIN_MB
+            and _pss_mb(tree) > limits.memory_mb + WATCHDOG_MARGIN_MB
+        ):
             self.breach = "memory"
         elif threads > limits.processes + 64:  # the rlimit's backstop (root ignores it)
             self.breach = "processes"
@@ -350,6 +382,10 @@ class Confined:
             with contextlib.suppress(psutil.Error):
                 p.kill()
         code = self.popen.wait()
+        with _active_lock:
+            _active.discard(self.popen.pid)
+        if self.isolation.level == PROCESS:
+            kill_strays()
         self.reader.join(timeout=5)
         return Exit(
             code,
@@ -369,6 +405,16 @@ class Confined:
             return signal.Signals(number).name
         except ValueError:
             return f"signal {number}"
+
+
+def _pss_mb(tree: list[psutil.Process]) -> float:
+    """Proportional memory of a tree: forked children share copy-on-write pages, which
+    RSS counts once per process (read only when RSS says the limit is passed)."""
+    total = 0
+    for p in tree:
+        with contextlib.suppress(OSError), open(f"/proc/{p.pid}/smaps_rollup") as f:
+            total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+    return total / 1024
 
 
 def _folder_bytes(path: Path, most_entries: int = 10_000) -> int:

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.inside import common, describe, errors, execute, export, infer, model_search, patches
+# Bound by name now, before submission code runs: replacing module attributes later
+# changes nothing here. (What it can still change is only what it exports.)
+from grader.inside import execute, patches
+from grader.inside.common import import_keras, load_data, train_and_predict
+from grader.inside.describe import io_shapes
+from grader.inside.errors import Verdict
+from grader.inside.export import blocker
+from grader.inside.export import write as write_export
+from grader.inside.infer import one_hot_labels, preprocessing
+from grader.inside.model_search import from_contract, search
 from grader.inside.train import Trainer
 
 VALIDATION_SHARE = 0.2  # of the training images, returned by load_data() as "test"
@@ -26,14 +35,14 @@ def _loader_split(train_x: np.ndarray, train_y: np.ndarray) -> tuple:
 def _check_trainable(model) -> None:
     """Fail fast, before training, on what training could only fail on obscurely."""
     if not getattr(model, "compiled", False):
-        raise errors.Verdict(
+        raise Verdict(
             "the model is not compiled: call model.compile(optimizer=..., "
             "loss=..., metrics=['accuracy']) before training",
             "error",
         )
-    _, output = describe.io_shapes(model)
+    _, output = io_shapes(model)
     if output and output[-1] != 10:
-        raise errors.Verdict(
+        raise Verdict(
             f"the model outputs {output[-1]} values per image, but CIFAR-10 "
             "has 10 classes: end with Dense(10, activation='softmax')",
             "error",
@@ -70,36 +79,36 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
 
 def run(job: dict, outcome: dict) -> np.ndarray | None:
     budget, exchange = job["budget"], Path(job["out_dir"])
-    train_x, train_y, test_x = common.load_data(job["paths"]["data"])
-    _, keras = common.import_keras(budget["threads"], outcome)
+    train_x, train_y, test_x = load_data(job["paths"]["data"])
+    _, keras = import_keras(budget["threads"], outcome)
     trainer = Trainer(keras)  # Keras's own fit and predict, before the submission runs
     split = _loader_split(train_x, train_y)
     namespace, capture = _run_code(job, keras, split, outcome)
 
-    found = model_search.from_contract(namespace, keras, budget["seed"])
+    found = from_contract(namespace, keras, budget["seed"])
     if found is None:
-        found = model_search.search(namespace, capture, keras)
+        found = search(namespace, capture, keras)
     outcome["model_source"] = found.source
     outcome["inferred"].extend(found.notes)
     model = found.model
     if not model.built:
         model.build((None, 32, 32, 3))
     _check_trainable(model)
-    pre = infer.preprocessing(namespace, found.fit, split[0][0])
-    one_hot, labels_how = infer.one_hot_labels(model, found.fit)
+    pre = preprocessing(namespace, found.fit, split[0][0])
+    one_hot, labels_how = one_hot_labels(model, found.fit)
     if found.source != "build_model()":
         outcome["inferred"].extend([pre.description, labels_how])
     initial = found.fit.initial_weights if found.fit and found.fit.initial_weights else None
     initial = initial or [w.copy() for w in model.get_weights()]
 
-    why_not = export.blocker(model, keras)
+    why_not = blocker(model, keras)
     if why_not is None:
-        export.write(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
+        write_export(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
         outcome["mode"] = "exported"
         return None
     outcome["mode"] = "trained"
     outcome["inferred"].append(f"trained in the submission's own process: {why_not}")
-    return common.train_and_predict(
+    return train_and_predict(
         trainer,
         model,
         initial,

@@ -1,0 +1,251 @@
+"""Hostile submissions, graded in one batch next to well-behaved ones, under full isolation.
+
+Each attack is a real submission. The test checks containment from the host's side
+(a listener, marker files, a secret, the process table) and that each gets a clear
+verdict, and that the well-behaved submission is graded exactly as when alone.
+Every attack is bounded, so a failed containment cannot hurt the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import threading
+from pathlib import Path
+
+import psutil
+import pytest
+
+import grader
+from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, results, spec_text
+
+pytestmark = pytest.mark.slow
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+HONEST = (EXAMPLES / "good_cnn.py").read_text()
+DENSE = (EXAMPLES / "dense_only.py").read_text()
+SUITE_LIMITS = {
+    "wall_time_s": 25,
+    "memory_mb": 2048,
+    "processes": 512,
+    "disk_mb": 256,
+    "output_kept_kb": 16,
+}
+DAEMON_SECONDS = 3131
+
+# attack: (status, failure kind, words in the failure message, model appended)
+EXPECTED = {
+    "net_loopback": ("graded", None, "", HONEST),
+    "search_files": ("graded", None, "", HONEST),
+    "read_env": ("graded", None, "", HONEST),
+    "write_outside": ("graded", None, "", HONEST),
+    "fork_bomb": ("failed", "resources", "processes and threads", ""),
+    "thread_bomb": ("failed", "resources", "processes and threads", ""),
+    "memory_hog": ("failed", "memory", "MemoryError", ""),
+    "infinite_loop": ("failed", "timeout", "wall-time limit of 25 s", ""),
+    "sigterm_sleeper": ("failed", "timeout", "wall-time limit of 25 s", ""),
+    "setsid_daemon": ("graded", None, "", HONEST),
+    "stdout_flood": ("graded", None, "", HONEST),
+    "disk_filler": ("failed", "resources", "disk limit", ""),
+    "many_files": ("failed", "resources", "disk limit", ""),
+    "exchange_filler": ("failed", "resources", "writing too much", ""),
+    "forger": ("graded", None, "", HONEST),
+    "patch_harness": ("graded", None, "", DENSE),
+    "pickle_trap": ("graded", None, "", HONEST),
+    "kill_parent": ("graded", None, "", HONEST),
+}
+
+
+class Listener:
+    """A TCP listener on the host's loopback that counts connections (bounded, stops)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
+
+
+def _write_suite(folder: Path, values: dict[str, str]) -> None:
+    for name, (_, _, _, model) in EXPECTED.items():
+        text = (HOSTILE / f"{name}.py").read_text()
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", value)
+        (folder / f"{name}.py").write_text(text + "\n" + model)
+    (folder / "honest.py").write_text(HONEST)
+    (folder / "honest_dense.py").write_text(DENSE)
+
+
+def _sandbox_processes() -> list[psutil.Process]:
+    """Processes any submission could have left: sandbox uids, the daemon, our stages."""
+    found = []
+    for p in psutil.process_iter(["uids", "cmdline"]):
+        try:
+            uid = p.info["uids"].real
+            line = " ".join(p.info["cmdline"] or [])
+        except (psutil.Error, TypeError):
+            continue
+        if 61000 <= uid < 61300 or f"sleep {DAEMON_SECONDS}" in line or "grader.inside" in line:
+            found.append(p)
+    return found
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory, data_path):
+    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
+    spec.write_text(spec_text(**{**TINY, **SUITE_LIMITS}))
+    folder = tmp_path_factory.mktemp("hostile")
+    out = tmp_path_factory.mktemp("out")
+    marker = f"pwned-{secrets.token_hex(4)}"
+    secret_name, secret = "GRADER_TEST_SECRET", f"s3cr3t-{secrets.token_hex(8)}"
+    home_secret = Path.home() / f".grader-test-{secrets.token_hex(4)}"
+    home_secret.write_text("instructor's private notes")
+    listener = Listener()
+    values = {
+        "PORT": str(listener.port),
+        "SECRET_NAME": secret_name,
+        "MARKER": marker,
+        "OUT": str(out),
+        "PKG": str(Path(grader.__file__).parent),
+        "DATA": data_path,
+        "REFERENCE": str(REFERENCE),
+        "HOME": str(Path.home()),
+        "DAEMON_SECONDS": str(DAEMON_SECONDS),
+        "MARKER_PATH": str(Path("/tmp") / f"{marker}-unpickled"),
+    }
+    _write_suite(folder, values)
+    env = {**os.environ, secret_name: secret}
+    common = ["--data", data_path, "--assignment", str(spec), "--sandbox", "strict"]
+    try:
+        done = cli("grade", str(folder), "--out", str(out), "--jobs", "2", *common, env=env)
+        alone_out = tmp_path_factory.mktemp("alone")
+        alone = cli("grade", str(folder / "honest.py"), "--out", str(alone_out), *common)
+    finally:
+        listener.close()
+        home_secret.unlink()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    return {
+        "results": results(out),
+        "alone": results(alone_out)["honest"],
+        "out": out,
+        "listener": listener,
+        "marker": marker,
+        "secret": secret,
+        "values": values,
+        "stderr": done.stderr,
+        "leftovers": _sandbox_processes(),
+    }
+
+
+def test_batch_runs_under_full_isolation(suite):
+    for result in suite["results"].values():
+        assert result["sandbox"]["level"] == "bubblewrap"
+        assert result["sandbox"]["missing"] == []
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_attack_gets_a_clear_verdict(suite, name):
+    status, kind, words, _ = EXPECTED[name]
+    result = suite["results"][name]
+    assert result["status"] == status, result["failure"]
+    if kind:
+        assert result["failure"]["kind"] == kind
+        assert words in result["failure"]["message"]
+        assert result["failure"]["hint"]
+    else:
+        assert result["accuracy"] is not None
+
+
+def test_well_behaved_submission_is_graded_as_when_alone(suite):
+    honest, alone = suite["results"]["honest"], suite["alone"]
+    assert honest["status"] == "graded"
+    assert honest["accuracy"] == alone["accuracy"]
+    assert honest["score"] == alone["score"]
+    assert honest["history"]["curves"] == alone["history"]["curves"]
+
+
+def _output(suite, name: str) -> str:
+    return (suite["out"] / name / "output.txt").read_text()
+
+
+def test_no_network_not_even_host_loopback(suite):
+    assert suite["listener"].connections == 0
+    assert "NET-BLOCKED" in _output(suite, "net_loopback")
+
+
+def test_nothing_secret_is_visible(suite):
+    text = _output(suite, "search_files")
+    assert "FOUND: []" in text
+    assert "ATTACK-SUCCEEDED" not in text and text.count("READ-BLOCKED") == 5
+    assert "DATA-DIR: ['test_x.npy', 'train_x.npy', 'train_y.npy']" in text
+
+
+def test_environment_is_cleared(suite):
+    text = _output(suite, "read_env")
+    assert "SECRET: None" in text
+    for path in suite["out"].rglob("*"):
+        if path.is_file():
+            assert suite["secret"] not in path.read_text(errors="replace")
+
+
+def test_nothing_written_outside_the_work_dir(suite):
+    v, marker = suite["values"], suite["marker"]
+    for path in (
+        Path("/tmp") / marker,
+        Path(v["HOME"]) / marker,
+        Path(v["PKG"]) / f"{marker}.py",
+        Path(v["OUT"]) / marker,
+        Path("/") / marker,
+        Path("/tmp") / f"{marker}-unpickled",
+    ):
+        assert not path.exists(), path
+    assert not any(Path("/tmp").glob("pwned-*"))
+
+
+def test_no_process_outlives_the_run(suite):
+    assert suite["leftovers"] == []
+
+
+def test_output_flood_keeps_head_and_tail(suite):
+    text = _output(suite, "stdout_flood")
+    assert "bytes of output cut" in text and text.rstrip().endswith("FLOOD-END")
+    assert len(text.encode()) < 20_000
+
+
+def test_forged_and_patched_results_change_nothing(suite):
+    r = suite["results"]
+    assert r["forger"]["accuracy"] == r["honest"]["accuracy"]
+    assert r["forger"]["score"] == r["honest"]["score"]
+    patched = r["patch_harness"]
+    assert patched["accuracy"] == r["honest_dense"]["accuracy"]
+    assert patched["score"] == r["honest_dense"]["score"]
+    checks = {c["name"]: c["passed"] for c in patched["checks"]}
+    assert not checks["convolutions"]
+    assert patched["trained_in"] == "trainer"
+    stored = json.loads((suite["out"] / "forger" / "result.json").read_text())
+    assert stored["accuracy"] != 1.0
+
+
+def test_killing_its_parent_harms_nothing(suite):
+    assert "KILL-" in _output(suite, "kill_parent")
+    assert suite["results"]["honest"]["status"] == "graded"
