@@ -200,6 +200,13 @@ def test_nothing_secret_is_visible(suite):
     assert "DATA-DIR: ['test_x.npy', 'train_x.npy', 'train_y.npy']" in text
 
 
+def test_submission_never_runs_as_root(suite):
+    text = _output(suite, "search_files")
+    assert "UID: " in text and "UID: 0 " not in text and "GID: 0\n" not in text
+    if os.geteuid() == 0:
+        assert suite["results"]["search_files"]["sandbox"]["user"] == "own non-root uid"
+
+
 def test_environment_is_cleared(suite):
     text = _output(suite, "read_env")
     assert "SECRET: None" in text

@@ -30,3 +30,4 @@ for path in ("{{DATA}}", "{{REFERENCE}}", "{{OUT}}", "/etc/shadow", "{{HOME_SECR
     except OSError as exc:
         print(f"READ-BLOCKED: {path}: {type(exc).__name__}")
 print(f"DATA-DIR: {sorted(os.listdir('/data')) if os.path.isdir('/data') else None}")
+print(f"UID: {os.getuid()} GID: {os.getgid()}")

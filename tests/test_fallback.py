@@ -1,0 +1,101 @@
+"""The fallback level (no bubblewrap): rlimits and the process-tree watchdog still give
+clear verdicts, and no process a submission started outlives its run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import EXAMPLES, TINY, cli, results, spec_text
+
+pytestmark = pytest.mark.slow
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+DAEMON_SECONDS = 3137
+EXPECTED = {  # attack: (status, failure kind)
+    "infinite_loop": ("failed", "timeout"),
+    "memory_hog": ("failed", "memory"),
+    "fork_bomb": ("failed", "resources"),
+    "setsid_daemon": ("graded", None),
+}
+
+
+@pytest.fixture(scope="module")
+def fallback(tmp_path_factory, data_path):
+    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
+    spec.write_text(spec_text(**{**TINY, "wall_time_s": 25, "memory_mb": 2048}))
+    folder = tmp_path_factory.mktemp("subs")
+    for name in EXPECTED:
+        text = (HOSTILE / f"{name}.py").read_text()
+        text = text.replace("{{DAEMON_SECONDS}}", str(DAEMON_SECONDS))
+        model = (EXAMPLES / "good_cnn.py").read_text() if EXPECTED[name][0] == "graded" else ""
+        (folder / f"{name}.py").write_text(text + "\n" + model)
+    out = tmp_path_factory.mktemp("out")
+    done = cli(
+        "grade",
+        str(folder),
+        "--out",
+        str(out),
+        "--data",
+        data_path,
+        "--assignment",
+        str(spec),
+        "--sandbox",
+        "process",
+        "--jobs",
+        "2",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    daemons = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if f"sleep {DAEMON_SECONDS}" in " ".join(p.info["cmdline"] or [])
+    ]
+    return results(out), done, daemons
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fallback_verdicts(fallback, name):
+    r, _, _ = fallback
+    status, kind = EXPECTED[name]
+    assert r[name]["status"] == status
+    assert (r[name]["failure"] or {}).get("kind") == kind
+    assert r[name]["sandbox"]["level"] == "process"
+
+
+def test_fallback_says_loudly_what_is_missing(fallback):
+    r, done, _ = fallback
+    assert "WARNING: submissions are NOT isolated" in done.stderr
+    missing = " ".join(r["setsid_daemon"]["sandbox"]["missing"])
+    assert "network" in missing and "filesystem" in missing
+
+
+def test_detached_daemon_is_killed_in_fallback(fallback):
+    _, _, daemons = fallback
+    assert daemons == []
+
+
+def test_strict_refuses_without_bubblewrap(tmp_path, data_path):
+    bin_dir = tmp_path / "bin"  # a PATH with Python but no bwrap
+    bin_dir.mkdir()
+    env = {**os.environ, "PATH": str(bin_dir)}
+    done = cli(
+        "check",
+        str(EXAMPLES / "good_cnn.py"),
+        "--data",
+        data_path,
+        "--out",
+        str(tmp_path / "out"),
+        "--sandbox",
+        "strict",
+        env=env,
+    )
+    assert done.returncode == 2
+    assert "full isolation is not available" in done.stderr
+    assert "bubblewrap is not installed" in done.stderr
+    assert not (tmp_path / "out").exists()
+    assert shutil.which("bwrap"), "CI installs bubblewrap: the suite must run with it"
