@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, REFERENCE, ROOT, SUBMISSIONS, results
+from tests.conftest import EXAMPLES, REFERENCE, ROOT, results
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +27,12 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, data_path):
     folder = tmp_path_factory.mktemp("class")
+    out = tmp_path_factory.mktemp("out")
     for path in EXAMPLES.iterdir():
         shutil.copy(path, folder / path.name)
     shutil.copy(REFERENCE, folder / "reference.py")
-    forger = (SUBMISSIONS / "forge_prelude.py").read_text()
+    forger = (ROOT / "tests" / "hostile" / "forger.py").read_text().replace("{{OUT}}", str(out))
     (folder / "forger.py").write_text(forger + "\n" + (EXAMPLES / "dense_only.py").read_text())
-    out = tmp_path_factory.mktemp("out")
     done = subprocess.run(
         [sys.executable, "-c", PROBE, "grade", str(folder), "--data", data_path, "--out", str(out)],
         capture_output=True,

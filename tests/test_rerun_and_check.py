@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,27 @@ def test_check_exit_status_follows_the_pass_mark(tmp_path, data_path, tiny_spec)
     assert bad.returncode == 1
     assert "`units`" in bad.stdout and "line 12" in bad.stdout
     assert (tmp_path / "out" / "keras1_cheatsheet" / "result.json").is_file()
+
+
+def test_limits_are_overridden_on_the_command_line(tmp_path, data_path, tiny_spec):
+    loop = Path(__file__).resolve().parent / "hostile" / "infinite_loop.py"
+    done = cli(
+        "check",
+        str(loop),
+        "--data",
+        data_path,
+        "--out",
+        str(tmp_path / "out"),
+        "--assignment",
+        str(tiny_spec),
+        "--wall-time",
+        "6",
+        "--output-kept",
+        "4",
+    )
+    assert done.returncode == 1
+    assert "wall-time limit of 6 s" in done.stdout
+    result = json.loads((tmp_path / "out" / "infinite_loop" / "result.json").read_text())
+    assert result["sandbox"]["limits"]["wall_time_s"] == 6
+    assert result["sandbox"]["limits"]["output_kept_kb"] == 4
+    assert result["duration_s"] < 20
