@@ -13,6 +13,7 @@ import typing
 from dataclasses import MISSING, dataclass, fields, is_dataclass
 from pathlib import Path
 
+from grader import checks
 from grader.errors import UsageError
 
 if sys.version_info >= (3, 11):
@@ -63,6 +64,8 @@ class Rule:
     min: float | None = None
     max: float | None = None
     equals: object = None
+    one_of: tuple[str, ...] = ()
+    reject: bool = False  # failing it before training rejects the submission in seconds
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def load(name_or_path: str) -> Assignment:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
     spec = _from_table(Spec, table, path.name)
+    checks.validate(spec.rules, path.name)
     if not 0 < spec.pass_mark <= 1:
         raise UsageError(f"{path.name}: pass_mark must be a fraction in (0, 1]")
     return Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())

@@ -117,9 +117,14 @@ HINTS: list[tuple[str, str]] = [
         "weights, and load CIFAR-10 with cifar10.load_data().",
     ),
     (
-        r"^(ModuleNotFoundError|ImportError): No module named '([\w.]+)'",
-        "the grading environment does not have that package installed: this is the "
-        "environment, not your logic. Remove the import or ask your instructor to add it.",
+        r"^(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'",
+        "the grading environment does not have `{0}` installed: this is the environment, "
+        "not your logic. Remove the import, or ask your instructor to add `{0}`.",
+    ),
+    (
+        r"parameters, more than the",
+        "use fewer or narrower layers: most parameters sit in the Dense layer after "
+        "Flatten; more pooling, or GlobalAveragePooling2D instead of Flatten, shrinks it.",
     ),
     (
         r"^FileNotFoundError",
@@ -184,8 +189,9 @@ DEFAULT_HINT = "read the line shown above; " + _RUN_ALL + " to see the same erro
 def hint_for(exception: str, message: str) -> str:
     text = f"{exception}: {message}"
     for pattern, hint in HINTS:
-        if re.search(pattern, text):
-            return hint
+        found = re.search(pattern, text)
+        if found:
+            return hint.format(*found.groups())
     return DEFAULT_HINT
 
 

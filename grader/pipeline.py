@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from grader import __version__, data, diagnose, results, run, sandbox, scoring
+from grader import __version__, checks, data, diagnose, results, run, sandbox, scoring
 from grader.assignment import Assignment, Limits
 from grader.collect import Submission
 from grader.verdict import FAILURE_KINDS, Problem
@@ -48,7 +48,12 @@ def context(
     try:
         data.write_for_sandbox(grading, scratch / "data")
         settings = run.Settings(
-            budget, limits, isolation, scratch / "data", len(grading.test.labels)
+            budget,
+            limits,
+            isolation,
+            scratch / "data",
+            len(grading.test.labels),
+            checks.max_params(assignment.spec.rules),
         )
         yield Context(assignment, grading, settings, scratch, out)
     finally:
@@ -135,6 +140,11 @@ def _failure(ran: run.RunOutput, limits: Limits) -> Problem | None:
     return None
 
 
+def _fed_labels(outcome: dict) -> str | None:
+    fed = outcome.get("fed_labels")
+    return fed if fed in ("one_hot", "class numbers") else None
+
+
 def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
     """The result of one submission, and the head and tail of what it printed."""
     started = time.monotonic()
@@ -149,10 +159,10 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
     acc = None
     if failure is None:
         acc = round(scoring.accuracy(ran.predictions, ctx.data.test.labels), 4)
-    checks = scoring.rubric(
+    rubric = scoring.rubric(
         assignment, failure.message if failure else None, outcome.get("architecture"), acc
     )
-    score = scoring.total(checks)
+    score = scoring.total(rubric)
     errors = [
         *sub.notes,
         *(diagnose.from_record(e, limits=ctx.settings.limits) for e in outcome.get("errors", [])),
@@ -165,11 +175,12 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "passed": score >= assignment.spec.pass_mark * assignment.max_score,
         "pass_mark": round(assignment.spec.pass_mark * assignment.max_score, 2),
         "accuracy": acc,
-        "checks": [c.to_json() for c in checks],
+        "checks": [c.to_json() for c in rubric],
         "failure": failure.to_json() if failure else None,
         "errors": [e.to_json() for e in errors],
         "duration_s": round(time.monotonic() - started, 3),
         "model_source": outcome.get("model_source"),
+        "findings": checks.findings(outcome.get("architecture"), _fed_labels(outcome)),
         "inferred": outcome.get("inferred", []),
         "source": str(sub.origin),
         "kind": sub.kind,

@@ -39,6 +39,7 @@ class Settings:
     isolation: sandbox.Isolation
     data_dir: Path  # training images and labels, test images: nothing else
     n_test: int
+    max_params: int | None = None  # above it, rejected before any training
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
             "kind": sub.kind,
             "entry_name": str(entry),
             "cells": [{"number": c.number, "source": c.source} for c in sub.cells],
+            "max_params": settings.max_params,
         },
         {
             "/data": data,
@@ -189,6 +191,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
             "inferred": outcome["inferred"],
             "model_source": outcome["model_source"],
             "mode": "exported",
+            "fed_labels": outcome.get("fed_labels"),
             "timings": {
                 **outcome["timings"],
                 **{f"trainer_{k}": v for k, v in trained["timings"].items()},

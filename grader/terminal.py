@@ -50,6 +50,10 @@ def check_summary(r: dict, result_path: str) -> str:
         out.append(f"  {mark}{c['name']:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
     if r.get("failure"):
         out += ["", f"Failed ({r['failure']['kind']}):", *_problem(r["failure"])]
+    if r.get("findings"):
+        out += ["", "Findings (no points, but they explain results):"]
+        for f in r["findings"]:
+            out += [f"  {f['message']}", f"    hint: {f['hint']}"]
     if r.get("errors"):
         out += ["", "Errors that did not stop grading:"]
         for e in r["errors"]:

@@ -45,3 +45,15 @@ def test_missing_assignment_is_usage_error():
 def test_bad_toml_is_usage_error(tmp_path):
     with pytest.raises(UsageError, match="not valid TOML"):
         assignment.load(_write(tmp_path, "name = [unclosed"))
+
+
+def test_unknown_fact_is_named(tmp_path):
+    text = spec_text().replace('fact = "conv_layers"', 'fact = "convs"')
+    with pytest.raises(UsageError, match="unknown fact 'convs'"):
+        assignment.load(_write(tmp_path, text))
+
+
+def test_only_a_parameter_bound_may_reject(tmp_path):
+    text = spec_text().replace("min = 2\n", "min = 2\nreject = true\n")
+    with pytest.raises(UsageError, match="reject"):
+        assignment.load(_write(tmp_path, text))

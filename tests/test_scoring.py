@@ -20,19 +20,40 @@ ARCH = {
     "input_shape": [None, 32, 32, 3],
     "output_shape": [None, 10],
     "params": 1000,
+    "loss": "categorical_crossentropy",
+    "from_logits": False,
+    "output": {"probabilities": True, "in_unit_interval": True},
     "layers": [
-        {"class": "Conv2D"},
-        {"class": "MaxPooling2D"},
-        {"class": "Functional", "layers": [{"class": "Conv2D"}, {"class": "Dropout"}]},
-        {"class": "Dense"},
+        {"class": "Conv2D", "name": "c1", "config": {"kernel_size": [3, 3], "strides": [1, 1]}},
+        {"class": "MaxPooling2D", "name": "p"},
+        {
+            "class": "Functional",
+            "name": "base",
+            "layers": [{"class": "Conv2D", "name": "c2"}, {"class": "Dropout", "name": "d"}],
+        },
+        {"class": "Dense", "name": "out"},
     ],
 }
 
 
+def _fact(name, arch=ARCH):
+    return checks.FACTS[name](arch)
+
+
 def test_facts_see_nested_layers():
-    f = checks.facts(ARCH)
-    assert f["conv_layers"] == 2 and f["pooling_layers"] == 1 and f["dropout_layers"] == 1
-    assert f["input_shape"] == [32, 32, 3] and f["output_units"] == 10
+    assert _fact("conv_layers") == 2 and _fact("pooling_layers") == 1
+    assert _fact("dropout_layers") == 1
+    assert _fact("input_shape") == [32, 32, 3] and _fact("output_units") == 10
+
+
+def test_output_head_is_judged_by_behaviour_and_loss():
+    logits = {**ARCH, "output": {"probabilities": False, "in_unit_interval": False}}
+    assert _fact("output_head") == "softmax"
+    assert _fact("output_head", {**logits, "from_logits": True}) == "logits"
+    assert _fact("output_head", logits) == "linear_with_probability_loss"
+    assert _fact("output_head", {**logits, "loss": "mse"}) == "linear"
+    assert _fact("classification_loss", {**ARCH, "loss": "sparse_categorical_crossentropy"})
+    assert not _fact("classification_loss", {**ARCH, "loss": "binary_crossentropy"})
 
 
 def test_rubric_uses_the_spec_rules():
@@ -40,10 +61,35 @@ def test_rubric_uses_the_spec_rules():
     result = scoring.rubric(a, None, ARCH, 0.5)
     assert all(c.passed for c in result)
     assert scoring.total(result) == a.max_score
-    dense = {**ARCH, "layers": [{"class": "Flatten"}, {"class": "Dense"}]}
+    dense = {**ARCH, "layers": [{"class": "Flatten", "name": "f"}, {"class": "Dense", "name": "d"}]}
     lost = {c.name: c for c in scoring.rubric(a, None, dense, 0.5) if not c.passed}
     assert set(lost) == {"convolutions", "pooling", "dropout"}
     assert lost["convolutions"].message == "expected at least 2 convolution layers, found 0"
+    trap = {**ARCH, "output": {"probabilities": False, "in_unit_interval": False}}
+    head = {c.name: c for c in scoring.rubric(a, None, trap, 0.5)}["output_activation"]
+    assert not head.passed and "trains badly with no warning" in head.message
+
+
+def test_findings_name_the_silent_traps():
+    strided = {
+        **ARCH,
+        "layers": [
+            {
+                "class": "Conv2D",
+                "name": "conv2d",
+                "trainable": True,
+                "config": {"kernel_size": [3, 3], "strides": [3, 3]},
+            },
+            {"class": "Dense", "name": "d", "hidden": True},
+        ],
+    }
+    found = checks.findings(strided, "one_hot")
+    messages = " ".join(f["message"] for f in found)
+    assert "has strides (3, 3)" in messages and "Conv2D(32, (3, 3)" in found[0]["hint"]
+    assert "does not track it" in messages
+    sparse = {**ARCH, "loss": "sparse_categorical_crossentropy"}
+    assert "fed one-hot labels" in checks.findings(sparse, "one_hot")[0]["message"]
+    assert checks.findings(ARCH, "one_hot") == []
 
 
 def test_failed_run_scores_only_what_was_checked():

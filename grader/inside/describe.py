@@ -1,4 +1,9 @@
-"""The model's architecture as plain data, for checks and reports on the trusted side."""
+"""The model's architecture as plain data, for checks and reports on the trusted side.
+
+Works for Sequential, Functional, nested (e.g. a frozen keras.applications base) and
+subclassed models; for the last, the layers are the ones its call() really uses,
+found by watching one call, including layers Keras does not track.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Any
 import numpy as np
 
 CONFIG_KEYS = ("filters", "kernel_size", "strides", "padding", "units", "rate", "pool_size")
+STANDARD_MODELS = ("Sequential", "Functional")
+PROBE = np.random.default_rng(0).random((4, 32, 32, 3)).astype(np.float32)
 
 
 def _plain(value: Any) -> Any:
@@ -33,34 +40,93 @@ def _activation(layer) -> str | None:
 
 
 def _count(weights) -> int:
-    total = 0
-    for w in weights:
-        n = 1
-        for d in w.shape:
-            n *= int(d)
-        total += n
-    return total
+    return sum(int(np.prod(w.shape)) for w in weights)
 
 
-def layer_info(layer) -> dict:
+def layer_info(layer, hidden: bool = False) -> dict:
     try:
         config = {k: _plain(v) for k, v in layer.get_config().items() if k in CONFIG_KEYS}
     except Exception:  # a custom layer without get_config
         config = {}
+    params, trainable = _count(layer.weights), _count(layer.trainable_weights)
     info = {
         "name": layer.name,
         "class": type(layer).__name__,
         "output_shape": _shape(layer),
         "activation": _activation(layer),
-        "params": _count(layer.weights),
-        "trainable_params": _count(layer.trainable_weights),
+        "params": params,
+        "trainable_params": trainable,
+        "frozen_params": params - trainable,
         "trainable": bool(layer.trainable),
         "config": config,
     }
+    if hidden:
+        info["hidden"] = True  # called by call() but not tracked: its weights never train
     inner = getattr(layer, "layers", None)
     if inner:
         info["layers"] = [layer_info(sub) for sub in inner]
     return info
+
+
+def called_layers(model) -> list:
+    """The layers model.call() uses directly, in call order, watched during one call."""
+    import keras
+
+    original = keras.layers.Layer.__call__
+    called: list = []
+    depth = [0]
+
+    def watch(self, *args, **kwargs):
+        if depth[0] == 1 and not any(self is c for c in called):
+            called.append(self)
+        depth[0] += 1
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    keras.layers.Layer.__call__ = watch
+    try:
+        model(PROBE, training=False)
+    finally:
+        keras.layers.Layer.__call__ = original
+    return called
+
+
+def _layers(model) -> list[dict]:
+    if type(model).__name__ in STANDARD_MODELS:
+        return [layer_info(layer) for layer in model.layers]
+    tracked = list(model.layers)
+    try:
+        used = called_layers(model)
+    except Exception:  # a call that fails on a blank batch: fall back to what is tracked
+        return [layer_info(layer) for layer in tracked]
+    return [layer_info(layer, hidden=not any(layer is t for t in tracked)) for layer in used]
+
+
+def io_shapes(model) -> tuple[list | None, list | None]:
+    """Symbolic shapes when the model has them; else probe a subclassed model with one
+    blank image (it accepted 32x32x3 if that works)."""
+    try:
+        return _plain(tuple(model.inputs[0].shape)), _plain(tuple(model.outputs[0].shape))
+    except Exception:
+        pass
+    try:
+        out = model(PROBE[:1], training=False)
+        return [None, 32, 32, 3], [None, *_plain(tuple(out.shape))[1:]]
+    except Exception:
+        return None, None
+
+
+def _output(model) -> dict:
+    """What the model's outputs are, by behaviour: probabilities (rows of non-negative
+    numbers summing to 1, as softmax gives) or not, whatever produced them."""
+    try:
+        out = np.asarray(model(PROBE, training=False), dtype=np.float64)
+    except Exception:
+        return {"probabilities": None, "in_unit_interval": None}
+    sums_to_one = bool(np.all(out >= 0) and np.allclose(out.sum(axis=-1), 1.0, atol=1e-3))
+    return {"probabilities": sums_to_one, "in_unit_interval": bool(np.all((out >= 0) & (out <= 1)))}
 
 
 def _loss_info(model) -> dict:
@@ -83,22 +149,9 @@ def _optimizer_info(model) -> dict:
     }
 
 
-def io_shapes(model) -> tuple[list | None, list | None]:
-    """Symbolic shapes when the model has them; else probe a subclassed model with one
-    blank image (it accepted 32x32x3 if that works)."""
-    try:
-        return _plain(tuple(model.inputs[0].shape)), _plain(tuple(model.outputs[0].shape))
-    except Exception:
-        pass
-    try:
-        out = model(np.zeros((1, 32, 32, 3), np.float32), training=False)
-        return [None, 32, 32, 3], [None, *_plain(tuple(out.shape))[1:]]
-    except Exception:
-        return None, None
-
-
 def describe(model) -> dict:
-    """Layers (nested models included), shapes, parameter counts and compile settings."""
+    """Layers (nested models included), shapes, parameter counts, what the output is, and
+    compile settings."""
     input_shape, output_shape = io_shapes(model)
     total = _count(model.weights)
     trainable = _count(model.trainable_weights)
@@ -110,7 +163,8 @@ def describe(model) -> dict:
         "trainable_params": trainable,
         "frozen_params": total - trainable,
         "compiled": bool(getattr(model, "compiled", False)),
+        "output": _output(model),
         **_loss_info(model),
         **_optimizer_info(model),
-        "layers": [layer_info(layer) for layer in model.layers],
+        "layers": _layers(model),
     }

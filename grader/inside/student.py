@@ -14,12 +14,13 @@ import numpy as np
 # changes nothing here. (What it can still change is only what it exports.)
 from grader.inside import execute, patches
 from grader.inside.common import import_keras, load_data, train_and_predict
-from grader.inside.describe import io_shapes
+from grader.inside.describe import describe, io_shapes
 from grader.inside.errors import Verdict
 from grader.inside.export import blocker
 from grader.inside.export import write as write_export
 from grader.inside.infer import one_hot_labels, preprocessing
 from grader.inside.model_search import from_contract, search
+from grader.inside.patches import as_array
 from grader.inside.train import Trainer
 
 VALIDATION_SHARE = 0.2  # of the training images, returned by load_data() as "test"
@@ -58,6 +59,24 @@ def _copy_files(source: Path, target: Path) -> None:
             shutil.copyfile(path, dest)
 
 
+def _check_size(model, max_params: int | None, outcome: dict) -> None:
+    """Reject an oversized model in seconds, before training could run out of memory."""
+    params = model.count_params()
+    if max_params is not None and params > max_params:
+        outcome["architecture"] = describe(model)
+        raise Verdict(
+            f"the model has {params:,} parameters, more than the {max_params:,} allowed", "rejected"
+        )
+
+
+def _fed_labels(fit) -> str | None:
+    """How the submission's own fit() got its labels (to compare with its loss)."""
+    y = as_array(fit.y) if fit is not None else None
+    if y is None:
+        return None
+    return "one_hot" if y.ndim == 2 and y.shape[1] > 1 else "class numbers"
+
+
 def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patches.Capture]:
     """Copy the submission into the work folder and run it; failing cells are recorded."""
     budget, work = job["budget"], Path.cwd()
@@ -94,6 +113,8 @@ def run(job: dict, outcome: dict) -> np.ndarray | None:
     if not model.built:
         model.build((None, 32, 32, 3))
     _check_trainable(model)
+    _check_size(model, job.get("max_params"), outcome)
+    outcome["fed_labels"] = _fed_labels(found.fit)
     pre = preprocessing(namespace, found.fit, split[0][0])
     one_hot, labels_how = one_hot_labels(model, found.fit)
     if found.source != "build_model()":
