@@ -95,7 +95,7 @@ HINTS: list[tuple[str, str]] = [
         "keras.layers.RandomFlip inside the model.",
     ),
     (
-        r"`target` and `output` must have the same shape",
+        r"`target` and `output` must have the same (shape|rank)",
         "your labels are class numbers (0-9) but the loss is categorical_crossentropy: one-hot "
         "encode them with keras.utils.to_categorical(y, 10), or use "
         "sparse_categorical_crossentropy.",

@@ -62,8 +62,9 @@ def fallback(tmp_path_factory, data_path):
 def test_fallback_verdicts(fallback, name):
     r, _, _ = fallback
     status, kind = EXPECTED[name]
-    assert r[name]["status"] == status
-    assert (r[name]["failure"] or {}).get("kind") == kind
+    failure = r[name]["failure"] or {}
+    assert r[name]["status"] == status, failure
+    assert failure.get("kind") == kind, failure
     assert r[name]["sandbox"]["level"] == "process"
 
 
