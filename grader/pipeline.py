@@ -20,6 +20,7 @@ from pathlib import Path
 from grader import __version__, checks, data, diagnose, results, run, sandbox, scoring
 from grader.assignment import Assignment, Limits
 from grader.collect import Submission
+from grader.report import html
 from grader.verdict import FAILURE_KINDS, Problem
 
 
@@ -156,9 +157,10 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         failure = _failure(ran, ctx.settings.limits)
         shutil.rmtree(ctx.scratch / "runs" / sub.id, ignore_errors=True)
     outcome = (ran.outcome if ran else None) or {}
-    acc = None
+    acc, matrix = None, None
     if failure is None:
         acc = round(scoring.accuracy(ran.predictions, ctx.data.test.labels), 4)
+        matrix = scoring.confusion(ran.predictions, ctx.data.test.labels)
     rubric = scoring.rubric(
         assignment, failure.message if failure else None, outcome.get("architecture"), acc
     )
@@ -175,6 +177,9 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "passed": score >= assignment.spec.pass_mark * assignment.max_score,
         "pass_mark": round(assignment.spec.pass_mark * assignment.max_score, 2),
         "accuracy": acc,
+        "confusion": matrix,
+        "accuracy_scale": asdict(assignment.spec.rubric.accuracy),
+        "classes": list(data.CLASSES),
         "checks": [c.to_json() for c in rubric],
         "failure": failure.to_json() if failure else None,
         "errors": [e.to_json() for e in errors],
@@ -238,6 +243,7 @@ def grade_all(
                 continue
             results.save(ctx.out, result, output)
             results.write_gradebook(ctx.out)
+            html.publish(ctx.out, result, output, ctx.assignment.spec.title)
             on_result(result, False)
     if not todo:
         results.write_gradebook(ctx.out)

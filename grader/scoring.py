@@ -15,6 +15,14 @@ def accuracy(predictions: np.ndarray, labels: np.ndarray) -> float:
     return float(right.mean())
 
 
+def confusion(predictions: np.ndarray, labels: np.ndarray) -> list[list[int]]:
+    """Counts of (true class, predicted class): aggregate, never per image."""
+    predicted = np.argmax(np.nan_to_num(predictions, nan=-np.inf), axis=1)
+    matrix = np.zeros((10, 10), dtype=int)
+    np.add.at(matrix, (labels.astype(int), predicted), 1)
+    return matrix.tolist()
+
+
 def accuracy_points(scale: AccuracyScale, value: float) -> float:
     """Linear from zero at ``zero_at`` to full at ``full_at``."""
     share = (value - scale.zero_at) / (scale.full_at - scale.zero_at)

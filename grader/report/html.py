@@ -1,0 +1,122 @@
+"""Rendering the pages: jinja2 templates with autoescaping, plots from ``plots``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from grader.report import plots
+
+PAGE = "report.html"
+INDEX = "index.html"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader.report"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v: "" if v is None else f"{v:g}"
+    env.filters["thousands"] = lambda v: "" if v is None else f"{v:,}"
+    return env
+
+
+def _layers(layers: list[dict], depth: int = 0) -> list[dict]:
+    """Nested layers flattened for a table, with their depth for indentation."""
+    rows = []
+    for layer in layers or []:
+        rows.append({**layer, "depth": depth})
+        rows.extend(_layers(layer.get("layers", []), depth + 1))
+    return rows
+
+
+def _per_class(result: dict) -> list[tuple[str, int, float]]:
+    matrix = result.get("confusion")
+    if not matrix:
+        return []
+    return [
+        (name, sum(row), row[i] / sum(row) if sum(row) else 0.0)
+        for i, (name, row) in enumerate(zip(result["classes"], matrix, strict=True))
+    ]
+
+
+def submission_page(result: dict, output: str) -> str:
+    """One student's report: everything about the grade, and nothing about test images."""
+    curves = (result.get("history") or {}).get("curves") or {}
+    svg = {
+        "curves": plots.training_curves(curves),
+        "confusion": plots.confusion_matrix(result["confusion"], result["classes"])
+        if result.get("confusion")
+        else None,
+    }
+    arch = result.get("architecture") or {}
+    return (
+        _environment()
+        .get_template("submission.html.j2")
+        .render(
+            r=result,
+            arch=arch,
+            layers=_layers(arch.get("layers")),
+            per_class=_per_class(result),
+            svg={k: Markup(v) if v else None for k, v in svg.items()},
+            output=output,
+        )
+    )
+
+
+def index_page(results: list[dict], title: str) -> str:
+    """The class at a glance."""
+    graded = [r for r in results if r.get("accuracy") is not None]
+    max_score = max((r["max_score"] for r in results), default=0)
+    pass_mark = max((r.get("pass_mark", 0) for r in results), default=0)
+    checks: dict[str, list[bool]] = {}
+    for r in results:
+        for c in r["checks"]:
+            checks.setdefault(c["name"], []).append(c["passed"])
+    failures: dict[str, list[dict]] = {}
+    for r in results:
+        if r.get("failure"):
+            failures.setdefault(r["failure"]["kind"], []).append(r)
+    scale = _accuracy_scale(results)
+    svg = {
+        "scores": plots.score_distribution([r["score"] for r in results], max_score, pass_mark)
+        if results
+        else None,
+        "accuracy": plots.accuracy_against_threshold([r["accuracy"] for r in graded], *scale)
+        if graded and scale
+        else None,
+    }
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            title=title,
+            results=sorted(results, key=lambda r: r["submission"]),
+            checks={k: (sum(v), len(v)) for k, v in checks.items()},
+            failures=failures,
+            slowest=sorted(results, key=lambda r: -r["duration_s"])[:5],
+            passed=sum(1 for r in results if r.get("passed")),
+            svg={k: Markup(v) if v else None for k, v in svg.items()},
+            page=PAGE,
+        )
+    )
+
+
+def _accuracy_scale(results: list[dict]) -> tuple[float, float] | None:
+    for r in results:
+        scale = r.get("accuracy_scale") or {}
+        if scale:
+            return scale["full_at"], scale["zero_at"]
+    return None
+
+
+def publish(out: Path, result: dict, output: str | None, title: str) -> None:
+    """The submission's page, and the class page over every result in the folder."""
+    from grader import results
+
+    results.write_atomic(out / result["submission"] / PAGE, submission_page(result, output or ""))
+    results.write_atomic(out / INDEX, index_page(results.all_results(out), title))
