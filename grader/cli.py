@@ -54,6 +54,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="auto: bubblewrap when it runs here, else process-only with a warning; "
         "strict: refuse to grade without full isolation; process: never use bubblewrap",
     )
+    p.add_argument(
+        "--gradescope",
+        metavar="FILE",
+        help="also write Gradescope's results.json here (one submission only)",
+    )
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML here")
     group = p.add_argument_group("limits (defaults from the assignment spec)")
     for flag, field, kind, unit in LIMIT_FLAGS:
         group.add_argument(flag, dest=f"limit_{field}", type=kind, metavar=unit)
@@ -87,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", metavar="FILE", help="the .ipynb or .py to check")
     _add_common(check)
     check.set_defaults(module="grader.commands.check")
+    bundle = sub.add_parser(
+        "gradescope-bundle", help="build the autograder zip to upload to Gradescope"
+    )
+    bundle.add_argument("--assignment", default="cifar10_cnn", metavar="NAME_OR_PATH")
+    bundle.add_argument("--output", default="autograder.zip", metavar="ZIP")
+    bundle.set_defaults(module="grader.commands.gradescope_bundle")
     return parser
 
 

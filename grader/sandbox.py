@@ -118,14 +118,17 @@ def adopt_orphans() -> None:
 
 def kill_strays() -> None:
     """Kill and reap every child of the grader that is not a running confined process."""
-    with _active_lock:
-        active = set(_active)
-    for child in psutil.Process().children():
-        if child.pid not in active:
-            with contextlib.suppress(psutil.Error):
-                for p in [child, *child.children(recursive=True)]:
-                    p.kill()
-                child.wait(timeout=5)
+    strays = []
+    with _active_lock:  # no confined process can start unregistered meanwhile
+        for child in psutil.Process().children():
+            if child.pid not in _active:
+                with contextlib.suppress(psutil.Error):
+                    for p in [child, *child.children(recursive=True)]:
+                        p.kill()
+                    strays.append(child)
+    for child in strays:
+        with contextlib.suppress(psutil.Error):
+            child.wait(timeout=5)
 
 
 def _namespaces(root: bool) -> list[str]:
@@ -323,18 +326,18 @@ class Confined:
         self.isolation, self.box, self.watched = isolation, box, watched or {}
         self.output = Output(box.limits.output_kept_kb * 512)
         self.started = time.monotonic()
-        self.popen = subprocess.Popen(
-            command(isolation, box),
-            cwd=cwd,
-            env=box.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.root = psutil.Process(self.popen.pid)
-        with _active_lock:
+        with _active_lock:  # started and registered at once (see kill_strays)
+            self.popen = subprocess.Popen(
+                command(isolation, box),
+                cwd=cwd,
+                env=box.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             _active.add(self.popen.pid)
+        self.root = psutil.Process(self.popen.pid)
         self.seen: dict[int, psutil.Process] = {}
         self.peak = 0.0
         self.breach: str | None = None
@@ -361,13 +364,13 @@ class Confined:
                 threads += p.num_threads()
         self.peak = max(self.peak, rss / 2**20)
         limits = self.box.limits
-        if (
+        if threads > limits.processes + 64:  # the rlimit's backstop (root ignores it)
+            self.breach = "processes"
+        elif (
             rss / 2**20 > limits.memory_mb + WATCHDOG_MARGIN_MB
             and _pss_mb(tree) > limits.memory_mb + WATCHDOG_MARGIN_MB
         ):
             self.breach = "memory"
-        elif threads > limits.processes + 64:  # the rlimit's backstop (root ignores it)
-            self.breach = "processes"
         elif any(_folder_bytes(path) > cap for path, cap in self.watched.items()):
             self.breach = "disk"
         elif time.monotonic() > deadline:
@@ -407,14 +410,22 @@ class Confined:
             return f"signal {number}"
 
 
-def _pss_mb(tree: list[psutil.Process]) -> float:
+def _pss_mb(tree: list[psutil.Process], most: int = 64) -> float:
     """Proportional memory of a tree: forked children share copy-on-write pages, which
-    RSS counts once per process (read only when RSS says the limit is passed)."""
+    RSS counts once per process (read only when RSS says the limit is passed, and only
+    for the largest processes: reading smaps is slow for big address spaces)."""
     total = 0
-    for p in tree:
+    for p in sorted(tree, key=_rss, reverse=True)[:most]:
         with contextlib.suppress(OSError), open(f"/proc/{p.pid}/smaps_rollup") as f:
             total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
     return total / 1024
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.Error:
+        return 0
 
 
 def _folder_bytes(path: Path, most_entries: int = 10_000) -> int:

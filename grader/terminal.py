@@ -26,8 +26,40 @@ def line(r: dict, reused: bool) -> str:
     return f"  {r['submission']:<24} {r['status']:<7} {_score(r):>9}  {tail[:90]}{note}"
 
 
-def print_line(r: dict, reused: bool) -> None:
-    print(line(r, reused), flush=True)
+class Progress:
+    """One line per finished submission; on a terminal also a bar with the time left."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.bar = None
+        if sys.stdout.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            self.bar = Bar(
+                TextColumn("grading"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self.task = self.bar.add_task("grading", total=total)
+
+    def __enter__(self) -> Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def done(self, r: dict, reused: bool) -> None:
+        if self.bar:
+            self.bar.console.print(line(r, reused), markup=False, highlight=False)
+            self.bar.advance(self.task)
+        else:
+            print(line(r, reused), flush=True)
 
 
 def _problem(p: dict, indent: str = "  ") -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from grader import sandbox, terminal
 from grader.assignment import Assignment, Limits
@@ -13,6 +14,17 @@ def limits(args, assignment: Assignment) -> Limits:
     """The spec's limits with the command line's overrides."""
     given = {f: getattr(args, f"limit_{f}") for _, f, _, _ in LIMIT_FLAGS}
     return replace(assignment.spec.limits, **{k: v for k, v in given.items() if v is not None})
+
+
+def export(args, results: list[dict]) -> None:
+    """The exports asked for on the command line, and the GitHub step summary."""
+    from grader.report import exports
+
+    if args.gradescope and results:
+        exports.gradescope(results, Path(args.gradescope))
+    if args.junit:
+        exports.junit(results, Path(args.junit))
+    exports.step_summary(results)
 
 
 def isolation(args) -> sandbox.Isolation:

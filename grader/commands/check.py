@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, collect, pipeline, terminal
-from grader.commands import isolation, limits
+from grader.commands import export, isolation, limits
 from grader.errors import UsageError
 
 
@@ -24,6 +24,7 @@ def run(args) -> int:
         )
     if faults or not found:
         return 1
+    export(args, found)
     result = found[0]
     print(terminal.check_summary(result, str(out / result["submission"] / "result.json")))
     return 0 if result["passed"] else 1

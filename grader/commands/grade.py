@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, collect, pipeline, terminal
-from grader.commands import isolation, limits
+from grader.commands import export, isolation, limits
 from grader.errors import UsageError
 
 
@@ -18,17 +18,23 @@ def run(args) -> int:
             terminal.say(f"grader: error: {problem}")
         if not subs:
             raise UsageError("nothing to grade")
+        if args.gradescope and len(subs) != 1:
+            raise UsageError("--gradescope writes one submission's results: give one")
         terminal.say(terminal.banner(ctx))
-        tally = {"graded": 0, "failed": 0}
+        found: list[dict] = []
+        with terminal.Progress(len(subs)) as progress:
 
-        def on_result(result: dict, reused: bool) -> None:
-            tally[result["status"]] += 1
-            terminal.print_line(result, reused)
+            def on_result(result: dict, reused: bool) -> None:
+                found.append(result)
+                progress.done(result, reused)
 
-        faults = pipeline.grade_all(subs, ctx, args.force, args.jobs, on_result)
+            faults = pipeline.grade_all(subs, ctx, args.force, args.jobs, on_result)
+    export(args, found)
+    failed = sum(1 for r in found if r["status"] == "failed")
     terminal.say(
-        f"{len(subs)} submissions: {tally['graded']} graded, {tally['failed']} failed;"
-        f" results in {out}/ (gradebook {out / 'grades.csv'})"
+        f"{len(subs)} submissions: {len(found) - failed} graded, {failed} failed; "
+        f"results in {out}/ (class overview {out / 'index.html'}, gradebook "
+        f"{out / 'grades.csv'})"
     )
     if faults:
         return 1

@@ -1,0 +1,43 @@
+"""``grader gradescope-bundle``: the zip Gradescope wants for an autograder: setup.sh,
+run_autograder, the assignment, and this grader's source to install."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from grader import assignment
+from grader.assignment import PROJECT_ROOT
+from grader.errors import UsageError
+
+RECIPE = ("setup.sh", "run_autograder")
+SOURCE = ("pyproject.toml", "README.md", "grader")
+
+
+def _files(folder: Path):
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            yield path
+
+
+def run(args) -> int:
+    spec = assignment.load(args.assignment)
+    recipe = spec.directory / "gradescope"
+    missing = [name for name in RECIPE if not (recipe / name).is_file()]
+    if missing:
+        raise UsageError(f"{recipe}: missing {', '.join(missing)}")
+    out = Path(args.output)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name in RECIPE:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o755 << 16  # executable, as Gradescope runs them
+            bundle.writestr(info, (recipe / name).read_bytes())
+        for path in _files(spec.directory):
+            if recipe not in path.parents:
+                bundle.write(path, f"assignment/{path.relative_to(spec.directory)}")
+        for name in SOURCE:
+            source = PROJECT_ROOT / name
+            for path in [source] if source.is_file() else _files(source):
+                bundle.write(path, f"grader/{path.relative_to(PROJECT_ROOT)}")
+    print(f"wrote {out}: upload it as the Gradescope autograder")
+    return 0
