@@ -65,6 +65,7 @@ class Rule:
     max: float | None = None
     equals: object = None
     one_of: tuple[str, ...] = ()
+    hint: str = ""  # shown when the rule fails: how to fix it
     reject: bool = False  # failing it before training rejects the submission in seconds
 
 

@@ -20,6 +20,7 @@ class Check:
     points: float
     max_points: float
     message: str
+    hint: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -150,7 +151,8 @@ def evaluate(rules: tuple[Rule, ...], arch: dict | None) -> list[Check]:
         message = (
             f"{rule.expect}: found {shown}" if ok else f"expected {rule.expect}, found {shown}"
         )
-        checks.append(Check(rule.name, ok, rule.points if ok else 0.0, rule.points, message))
+        hint = "" if ok else rule.hint
+        checks.append(Check(rule.name, ok, rule.points if ok else 0.0, rule.points, message, hint))
     return checks
 
 

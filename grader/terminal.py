@@ -80,6 +80,8 @@ def check_summary(r: dict, result_path: str) -> str:
     for c in r["checks"]:
         mark = "ok " if c["passed"] else "-- "
         out.append(f"  {mark}{c['name']:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
+        if c.get("hint"):
+            out.append(f"  {'':<19} hint: {c['hint']}")
     if r.get("failure"):
         out += ["", f"Failed ({r['failure']['kind']}):", *_problem(r["failure"])]
     if r.get("findings"):

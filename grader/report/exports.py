@@ -56,7 +56,7 @@ def gradescope(results: list[dict], path: Path) -> None:
             "score": c["points"],
             "max_score": c["max_points"],
             "status": "passed" if c["passed"] else "failed",
-            "output": c["message"],
+            "output": c["message"] + (f"\nHint: {c['hint']}" if c.get("hint") else ""),
             "visibility": "visible",
         }
         for i, c in enumerate(r["checks"], start=1)
