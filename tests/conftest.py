@@ -63,5 +63,29 @@ def cli(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess
     )
 
 
+def tiny_batch(
+    factory, data_path: str, paths: list, *options: str, env: dict | None = None, **limits
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """`grader grade` over ``paths`` at the tiny budget (limits changed as given), in a
+    fresh output folder; asserts a verdict for everything (exit 0)."""
+    spec = factory.mktemp("spec") / "assignment.toml"
+    spec.write_text(spec_text(**{**TINY, **limits}))
+    out = factory.mktemp("out")
+    done = cli(
+        "grade",
+        *map(str, paths),
+        "--out",
+        str(out),
+        "--data",
+        data_path,
+        "--assignment",
+        str(spec),
+        *options,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, spec, done
+
+
 def results(out: Path) -> dict[str, dict]:
     return {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/result.json")}

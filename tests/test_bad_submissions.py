@@ -3,7 +3,7 @@ each gets its verdict, a one-line reason and a hint, and the batch goes on."""
 
 import pytest
 
-from tests.conftest import SUBMISSIONS, TINY, cli, results, spec_text
+from tests.conftest import SUBMISSIONS, results, tiny_batch
 
 pytestmark = pytest.mark.slow
 
@@ -21,27 +21,14 @@ EXPECTED = {  # submission: (status, failure kind, words in the message)
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, data_path):
-    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
-    spec.write_text(spec_text(**{**TINY, "wall_time_s": 30, "memory_mb": 2048}))
-    out = tmp_path_factory.mktemp("out")
     paths = [
-        str(SUBMISSIONS / f)
+        SUBMISSIONS / f
         for f in sorted(p.name for p in SUBMISSIONS.iterdir())
         if f.rsplit(".", 1)[0] in EXPECTED
     ]
-    done = cli(
-        "grade",
-        *paths,
-        "--data",
-        data_path,
-        "--out",
-        str(out),
-        "--assignment",
-        str(spec),
-        "--jobs",
-        "2",
+    out, _, done = tiny_batch(
+        tmp_path_factory, data_path, paths, "--jobs", "2", wall_time_s=30, memory_mb=2048
     )
-    assert done.returncode == 0, done.stderr
     return results(out), done
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import EXAMPLES, TINY, cli, results, spec_text
+from tests.conftest import EXAMPLES, cli, results, tiny_batch
 
 pytestmark = pytest.mark.slow
 
@@ -26,30 +26,23 @@ EXPECTED = {  # attack: (status, failure kind)
 
 @pytest.fixture(scope="module")
 def fallback(tmp_path_factory, data_path):
-    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
-    spec.write_text(spec_text(**{**TINY, "wall_time_s": 25, "memory_mb": 2048}))
     folder = tmp_path_factory.mktemp("subs")
     for name in EXPECTED:
         text = (HOSTILE / f"{name}.py").read_text()
         text = text.replace("{{DAEMON_SECONDS}}", str(DAEMON_SECONDS))
         model = (EXAMPLES / "good_cnn.py").read_text() if EXPECTED[name][0] == "graded" else ""
         (folder / f"{name}.py").write_text(text + "\n" + model)
-    out = tmp_path_factory.mktemp("out")
-    done = cli(
-        "grade",
-        str(folder),
-        "--out",
-        str(out),
-        "--data",
+    out, _, done = tiny_batch(
+        tmp_path_factory,
         data_path,
-        "--assignment",
-        str(spec),
+        [folder],
         "--sandbox",
         "process",
         "--jobs",
         "2",
+        wall_time_s=25,
+        memory_mb=2048,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
     daemons = [
         p
         for p in psutil.process_iter(["cmdline"])

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from junitparser import JUnitXml
 from markdown_it import MarkdownIt
 
-from tests.conftest import EXAMPLES, ROOT, TINY, cli, spec_text
+from tests.conftest import EXAMPLES, ROOT, cli, tiny_batch
 
 pytestmark = pytest.mark.slow
 
@@ -27,30 +27,19 @@ XSS_NAME = "x<b>bold<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, data_path):
-    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
-    spec.write_text(spec_text(**TINY))
     folder = tmp_path_factory.mktemp("class")
     for name in ("good_cnn.py", "keras1_cheatsheet.py"):
         shutil.copy(EXAMPLES / name, folder / name)
     xss = (HERE / "reports" / "xss.py").read_text() + (EXAMPLES / "good_cnn.py").read_text()
     (folder / f"{XSS_NAME}.py").write_text(xss)
-    out = tmp_path_factory.mktemp("out")
-    summary = out / "step_summary.md"
+    summary = tmp_path_factory.mktemp("summary") / "step_summary.md"
     env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
-    done = cli(
-        "grade",
-        str(folder),
-        "--out",
-        str(out),
-        "--data",
-        data_path,
-        "--assignment",
-        str(spec),
-        "--junit",
-        str(out / "junit.xml"),
-        env=env,
+    junit = tmp_path_factory.mktemp("junit") / "junit.xml"
+    out, spec, done = tiny_batch(
+        tmp_path_factory, data_path, [folder], "--junit", str(junit), env=env
     )
-    assert done.returncode == 0, done.stderr[-2000:]
+    shutil.move(summary, out / "step_summary.md")
+    shutil.move(junit, out / "junit.xml")
     gradescope = out / "results.json"
     single = cli(
         "check",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, TINY, cli, results, spec_text
+from tests.conftest import EXAMPLES, TINY, cli, results, spec_text, tiny_batch
 
 pytestmark = pytest.mark.slow
 
@@ -32,22 +32,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, data_path):
-    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
-    spec.write_text(spec_text(**TINY))
-    out = tmp_path_factory.mktemp("out")
-    done = cli(
-        "grade",
-        str(RULES),
-        "--out",
-        str(out),
-        "--data",
-        data_path,
-        "--assignment",
-        str(spec),
-        "--jobs",
-        "2",
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    out, _, _ = tiny_batch(tmp_path_factory, data_path, [RULES], "--jobs", "2")
     return results(out)
 
 
