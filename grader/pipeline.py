@@ -9,6 +9,7 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from pathlib import Path
 from grader import __version__, checks, data, diagnose, results, run, sandbox, scoring
 from grader.assignment import Assignment, Limits
 from grader.collect import Submission
-from grader.report import html
+from grader.report import html, plots
 from grader.verdict import FAILURE_KINDS, Problem
 
 
@@ -44,6 +45,7 @@ def context(
     """Load the data once per batch and lay out what every sandbox shares."""
     budget = assignment.spec.budget
     grading = data.for_budget(data.load(data_arg), budget.train_images, budget.test_images)
+    threading.Thread(target=plots.warm_up, daemon=True).start()
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
     scratch.chmod(0o755)
     try:

@@ -8,6 +8,15 @@ import threading
 _lock = threading.Lock()  # pyplot's state is global; reports may be written from threads
 
 
+def warm_up() -> None:
+    """Import matplotlib while the first submission runs, not after it."""
+    with _lock:
+        _figure(1, 1)
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+
+
 def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
