@@ -8,6 +8,7 @@ are skipped, and ``get_ipython``/``display`` exist as in a notebook.
 from __future__ import annotations
 
 import builtins
+import importlib
 import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,6 @@ class Capture:
 
     fits: list[FitCall] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    load_data_calls: int = 0
     current_cell: int | None = None
 
     def first_fit(self, model: object) -> FitCall | None:
@@ -40,20 +40,19 @@ class Capture:
 
 
 def install(keras, loader_split: tuple, budget: dict, capture: Capture, namespace: dict) -> None:
-    _patch_load_data(keras, loader_split, capture)
+    _patch_load_data(loader_split)
     _patch_fit(keras, budget, capture)
     shell = Shell(namespace, capture)
     builtins.get_ipython = lambda: shell
     builtins.display = lambda *objs, **kw: None
 
 
-def _patch_load_data(keras, split: tuple, capture: Capture) -> None:
+def _patch_load_data(split: tuple) -> None:
+    """Every import style of cifar10.load_data (keras, tf.keras, keras.src) gets ours."""
+
     def load_data():
-        capture.load_data_calls += 1
         (xa, ya), (xb, yb) = split
         return (xa.copy(), ya.copy()), (xb.copy(), yb.copy())
-
-    import importlib
 
     for name in (
         "keras.src.datasets.cifar10",
