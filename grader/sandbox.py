@@ -357,18 +357,21 @@ class Confined:
         with contextlib.suppress(psutil.Error):
             tree += self.root.children(recursive=True)
         self.seen.update((p.pid, p) for p in tree)
-        rss, threads = 0, 0
+        sizes: dict[psutil.Process, int] = {}
+        threads = 0
         for p in tree:
             with contextlib.suppress(psutil.Error):
-                rss += p.memory_info().rss
+                sizes[p] = p.memory_info().rss
                 threads += p.num_threads()
+        rss = sum(sizes.values())
         self.peak = max(self.peak, rss / 2**20)
         limits = self.box.limits
         if threads > limits.processes + 64:  # the rlimit's backstop (root ignores it)
             self.breach = "processes"
         elif (
             rss / 2**20 > limits.memory_mb + WATCHDOG_MARGIN_MB
-            and _pss_mb(tree) > limits.memory_mb + WATCHDOG_MARGIN_MB
+            and _pss_mb(sorted(sizes, key=sizes.__getitem__, reverse=True))
+            > limits.memory_mb + WATCHDOG_MARGIN_MB
         ):
             self.breach = "memory"
         elif any(_folder_bytes(path) > cap for path, cap in self.watched.items()):
@@ -410,22 +413,15 @@ class Confined:
             return f"signal {number}"
 
 
-def _pss_mb(tree: list[psutil.Process], most: int = 64) -> float:
+def _pss_mb(largest_first: list[psutil.Process], most: int = 64) -> float:
     """Proportional memory of a tree: forked children share copy-on-write pages, which
     RSS counts once per process (read only when RSS says the limit is passed, and only
     for the largest processes: reading smaps is slow for big address spaces)."""
     total = 0
-    for p in sorted(tree, key=_rss, reverse=True)[:most]:
+    for p in largest_first[:most]:
         with contextlib.suppress(OSError), open(f"/proc/{p.pid}/smaps_rollup") as f:
             total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
     return total / 1024
-
-
-def _rss(process: psutil.Process) -> int:
-    try:
-        return process.memory_info().rss
-    except psutil.Error:
-        return 0
 
 
 def _folder_bytes(path: Path, most_entries: int = 10_000) -> int:
