@@ -10,7 +10,7 @@ import hashlib
 import sys
 import types
 import typing
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 
 from grader import checks
@@ -22,6 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SPEC_NAME = "assignment.toml"
+STANDARD = "standard"  # the name of the spec's [budget]: what `grader grade` uses
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -71,10 +72,12 @@ class Rule:
 
 @dataclass(frozen=True)
 class AccuracyScale:
-    """Accuracy points: full at or above ``full_at``, zero at ``zero_at``, linear between."""
+    """Accuracy points against the calibrated reference: full at or above ``of_reference``
+    times the lowest accuracy the reference reached over its seeds, zero at ``zero_at``
+    (chance), linear between."""
 
     points: float
-    full_at: float
+    of_reference: float = 0.9
     zero_at: float = 0.1
 
 
@@ -94,6 +97,18 @@ class Spec:
     limits: Limits = Limits()
     rules: tuple[Rule, ...] = ()
     template: str | None = None
+    budgets: dict[str, Budget] = field(default_factory=dict)  # named variants of `budget`
+    check_budget: str = STANDARD  # the budget `grader check` uses unless told otherwise
+    reference: str | None = None  # folder of reference solutions, relative to the spec
+
+    def budget_named(self, name: str) -> Budget:
+        """``standard`` is ``[budget]``; the others are ``[budgets.NAME]``."""
+        if name == STANDARD:
+            return self.budget
+        if name not in self.budgets:
+            known = ", ".join([STANDARD, *self.budgets])
+            raise UsageError(f"{self.name} has no budget '{name}' (known: {known})")
+        return self.budgets[name]
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,13 @@ class Assignment:
     spec: Spec
     directory: Path
     sha256: str
+
+    @property
+    def reference_dir(self) -> Path:
+        """Where the reference solutions and their calibrations live."""
+        if self.spec.reference is not None:
+            return (self.directory / self.spec.reference).resolve()
+        return PROJECT_ROOT / "reference" / self.spec.name
 
     @property
     def max_score(self) -> float:
@@ -136,11 +158,23 @@ def load(name_or_path: str) -> Assignment:
         table = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
-    spec = _from_table(Spec, table, path.name)
+    spec = _from_table(Spec, _with_full_budgets(table, path.name), path.name)
     checks.validate(spec.rules, path.name)
     if not 0 < spec.pass_mark <= 1:
         raise UsageError(f"{path.name}: pass_mark must be a fraction in (0, 1]")
+    spec.budget_named(spec.check_budget)  # names the budgets when check_budget is unknown
     return Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
+
+
+def _with_full_budgets(table: dict, where: str) -> dict:
+    """A named budget lists only what differs from ``[budget]``: fill in the rest."""
+    named = table.get("budgets", {})
+    if not isinstance(named, dict) or not all(isinstance(v, dict) for v in named.values()):
+        raise UsageError(f"{where}.budgets: expected tables of budget keys")
+    if STANDARD in named:
+        raise UsageError(f"{where}.budgets: '{STANDARD}' is the name of [budget] itself")
+    base = table.get("budget", {})
+    return {**table, "budgets": {name: {**base, **over} for name, over in named.items()}}
 
 
 def _from_table(cls: type, table: object, where: str):
@@ -170,6 +204,11 @@ def _convert(tp, value, where: str):
         return _convert(options[0], value, where)
     if is_dataclass(tp):
         return _from_table(tp, value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise UsageError(f"{where}: expected a table")
+        item = typing.get_args(tp)[1]
+        return {k: _convert(item, v, f"{where}.{k}") for k, v in value.items()}
     if origin is tuple:
         if not isinstance(value, list):
             raise UsageError(f"{where}: expected a list")

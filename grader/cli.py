@@ -25,13 +25,8 @@ LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
 ]
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--out",
-        default=DEFAULT_OUT,
-        metavar="DIR",
-        help=f"where results go (default: {DEFAULT_OUT})",
-    )
+def _add_setup(p: argparse.ArgumentParser, budget_help: str) -> None:
+    """What decides how a model is trained: assignment, budget, data, sandbox, limits."""
     p.add_argument(
         "--assignment",
         default="cifar10_cnn",
@@ -44,9 +39,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="CIFAR-10: a cifar-10-batches-py folder or cifar-10-python.tar.gz "
         "(default: $GRADER_DATA, then the Keras cache)",
     )
-    p.add_argument(
-        "--force", action="store_true", help="grade again even when an up-to-date result exists"
-    )
+    p.add_argument("--budget", metavar="NAME", help=budget_help)
     p.add_argument(
         "--sandbox",
         choices=("auto", "strict", "process"),
@@ -54,15 +47,36 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="auto: bubblewrap when it runs here, else process-only with a warning; "
         "strict: refuse to grade without full isolation; process: never use bubblewrap",
     )
+    group = p.add_argument_group("limits (defaults from the assignment spec)")
+    for flag, field, kind, unit in LIMIT_FLAGS:
+        group.add_argument(flag, dest=f"limit_{field}", type=kind, metavar=unit)
+
+
+def _add_grading(p: argparse.ArgumentParser, budget_help: str) -> None:
+    """Options of the commands that grade: the setup, where results go, exports."""
+    _add_setup(p, budget_help)
+    p.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"where results go (default: {DEFAULT_OUT})",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="grade again even when an up-to-date result exists"
+    )
+    p.add_argument(
+        "--no-calibrate",
+        dest="calibrate",
+        action="store_false",
+        help="when no calibration matches the data, budget and versions, stop and say what "
+        "differs instead of calibrating first",
+    )
     p.add_argument(
         "--gradescope",
         metavar="FILE",
         help="also write Gradescope's results.json here (one submission only)",
     )
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML here")
-    group = p.add_argument_group("limits (defaults from the assignment spec)")
-    for flag, field, kind, unit in LIMIT_FLAGS:
-        group.add_argument(flag, dest=f"limit_{field}", type=kind, metavar=unit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,13 +100,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="submissions graded at the same time (default: 1)",
     )
-    _add_common(grade)
+    _add_grading(grade, "training budget from the spec (default: standard)")
     grade.set_defaults(module="grader.commands.grade")
 
     check = sub.add_parser("check", help="self-check one submission; exit 0 when it passes")
     check.add_argument("file", metavar="FILE", help="the .ipynb or .py to check")
-    _add_common(check)
+    _add_grading(
+        check,
+        "training budget from the spec (default: the spec's check_budget, a quick one that "
+        "predicts the grade; 'standard' gives the instructor's exact grade)",
+    )
     check.set_defaults(module="grader.commands.check")
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="train the reference solution(s) for several seeds and set the accuracy "
+        "threshold from them",
+    )
+    _add_setup(calibrate, "the budget to calibrate, or 'all' (default: all)")
+    calibrate.add_argument(
+        "--seeds",
+        type=int,
+        default=5,
+        metavar="K",
+        help="runs per reference solution, with seeds from the budget's seed up (default: 5)",
+    )
+    calibrate.add_argument(
+        "--force", action="store_true", help="calibrate again even when a calibration matches"
+    )
+    calibrate.set_defaults(module="grader.commands.calibrate")
     bundle = sub.add_parser(
         "gradescope-bundle", help="build the autograder zip to upload to Gradescope"
     )

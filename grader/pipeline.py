@@ -15,11 +15,12 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from grader import __version__, checks, data, diagnose, results, run, sandbox, scoring
 from grader.assignment import Assignment, Limits
+from grader.calibration import Calibration
 from grader.collect import Submission
 from grader.report import html, plots
 from grader.verdict import FAILURE_KINDS, Problem
@@ -28,22 +29,30 @@ from grader.verdict import FAILURE_KINDS, Problem
 @dataclass(frozen=True)
 class Context:
     assignment: Assignment
+    budget_name: str
     data: data.GradingData
     settings: run.Settings
     scratch: Path  # the batch's private folder: sandbox data and run dirs
-    out: Path
+    out: Path | None  # None when nothing is graded (calibration)
+    calibration: Calibration | None = None  # set before grading: it scores accuracy
+
+    def with_seed(self, seed: int) -> Context:
+        """The same batch trained with another seed (calibration runs several)."""
+        budget = replace(self.settings.budget, seed=seed)
+        return replace(self, settings=replace(self.settings, budget=budget))
 
 
 @contextmanager
 def context(
     assignment: Assignment,
+    budget_name: str,
     data_arg: str | None,
-    out: Path,
+    out: Path | None,
     limits: Limits,
     isolation: sandbox.Isolation,
 ) -> Iterator[Context]:
     """Load the data once per batch and lay out what every sandbox shares."""
-    budget = assignment.spec.budget
+    budget = assignment.spec.budget_named(budget_name)
     grading = data.for_budget(data.load(data_arg), budget.train_images, budget.test_images)
     threading.Thread(target=plots.warm_up, daemon=True).start()
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
@@ -58,7 +67,7 @@ def context(
             len(grading.test.labels),
             checks.max_params(assignment.spec.rules),
         )
-        yield Context(assignment, grading, settings, scratch, out)
+        yield Context(assignment, budget_name, grading, settings, scratch, out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -71,7 +80,9 @@ def cache_key(sub: Submission, ctx: Context) -> str:
         ctx.data.fingerprint,
         __version__,
         asdict(ctx.settings.limits),
+        asdict(ctx.settings.budget),
         ctx.settings.isolation.level,
+        ctx.calibration.summary() if ctx.calibration else None,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -148,23 +159,46 @@ def _fed_labels(outcome: dict) -> str | None:
     return fed if fed in ("one_hot", "class numbers") else None
 
 
-def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
-    """The result of one submission, and the head and tail of what it printed."""
+@dataclass(frozen=True)
+class Measured:
+    """What one run in the sandbox showed, before any scoring."""
+
+    failure: Problem | None
+    outcome: dict
+    accuracy: float | None
+    confusion: list[list[int]] | None
+    ran: run.RunOutput | None
+    seconds: float
+
+
+def measure(sub: Submission, ctx: Context) -> Measured:
+    """Run one submission in the sandbox and measure its accuracy on the kept labels.
+    Calibration measures the reference through this same path."""
     started = time.monotonic()
-    assignment, budget = ctx.assignment, ctx.assignment.spec.budget
     ran: run.RunOutput | None = None
     failure = sub.problem
     if failure is None:
-        ran = run.run(sub, ctx.settings, ctx.scratch / "runs" / sub.id)
+        folder = ctx.scratch / "runs" / f"{sub.id}-{ctx.settings.budget.seed}"
+        ran = run.run(sub, ctx.settings, folder)
         failure = _failure(ran, ctx.settings.limits)
-        shutil.rmtree(ctx.scratch / "runs" / sub.id, ignore_errors=True)
-    outcome = (ran.outcome if ran else None) or {}
+        shutil.rmtree(folder, ignore_errors=True)
     acc, matrix = None, None
     if failure is None:
         acc = round(scoring.accuracy(ran.predictions, ctx.data.test.labels), 4)
         matrix = scoring.confusion(ran.predictions, ctx.data.test.labels)
+    outcome = (ran.outcome if ran else None) or {}
+    return Measured(failure, outcome, acc, matrix, ran, time.monotonic() - started)
+
+
+def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
+    """The result of one submission, and the head and tail of what it printed."""
+    assert ctx.calibration is not None, "grading needs the calibration"
+    assignment, budget = ctx.assignment, ctx.settings.budget
+    m = measure(sub, ctx)
+    failure, outcome, acc, ran = m.failure, m.outcome, m.accuracy, m.ran
+    scale = ctx.calibration.scale(assignment.spec.rubric.accuracy)
     rubric = scoring.rubric(
-        assignment, failure.message if failure else None, outcome.get("architecture"), acc
+        assignment, scale, failure.message if failure else None, outcome.get("architecture"), acc
     )
     score = scoring.total(rubric)
     errors = [
@@ -179,13 +213,14 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "passed": score >= assignment.spec.pass_mark * assignment.max_score,
         "pass_mark": round(assignment.spec.pass_mark * assignment.max_score, 2),
         "accuracy": acc,
-        "confusion": matrix,
-        "accuracy_scale": asdict(assignment.spec.rubric.accuracy),
+        "confusion": m.confusion,
+        "accuracy_scale": asdict(scale),
+        "calibration": ctx.calibration.for_result(scale, acc),
         "classes": list(data.CLASSES),
         "checks": [c.to_json() for c in rubric],
         "failure": failure.to_json() if failure else None,
         "errors": [e.to_json() for e in errors],
-        "duration_s": round(time.monotonic() - started, 3),
+        "duration_s": round(m.seconds, 3),
         "model_source": outcome.get("model_source"),
         "findings": checks.findings(outcome.get("architecture"), _fed_labels(outcome)),
         "inferred": outcome.get("inferred", []),
@@ -194,7 +229,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "sandbox": {**ctx.settings.isolation.to_json(), "limits": asdict(ctx.settings.limits)},
         "seed": budget.seed,
         "threads": budget.threads,
-        "budget": vars(budget),
+        "budget": {"name": ctx.budget_name, **asdict(budget)},
         "data": {
             "source": ctx.data.source,
             "fingerprint": ctx.data.fingerprint,

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from grader.assignment import AccuracyScale, Assignment
+from grader.assignment import Assignment
 from grader.checks import Check, evaluate
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The accuracy curve in force: no points at ``zero_at`` (chance) and below, full
+    points at ``full_at`` and above, linear between. ``full_at`` comes from calibration."""
+
+    points: float
+    full_at: float
+    zero_at: float
+    of_reference: float  # full_at is this share...
+    reference_lowest: float  # ...of the reference's lowest calibrated accuracy
 
 
 def accuracy(predictions: np.ndarray, labels: np.ndarray) -> float:
@@ -23,17 +37,20 @@ def confusion(predictions: np.ndarray, labels: np.ndarray) -> list[list[int]]:
     return matrix.tolist()
 
 
-def accuracy_points(scale: AccuracyScale, value: float) -> float:
+def accuracy_points(scale: Scale, value: float) -> float:
     """Linear from zero at ``zero_at`` to full at ``full_at``."""
     share = (value - scale.zero_at) / (scale.full_at - scale.zero_at)
     return round(scale.points * min(1.0, max(0.0, share)), 2)
 
 
 def rubric(
-    assignment: Assignment, failure_message: str | None, arch: dict | None, acc: float | None
+    assignment: Assignment,
+    scale: Scale,
+    failure_message: str | None,
+    arch: dict | None,
+    acc: float | None,
 ) -> list[Check]:
     spec = assignment.spec
-    scale = spec.rubric.accuracy
     if failure_message is None:
         runs = Check(
             "runs",
@@ -59,8 +76,9 @@ def rubric(
             points >= scale.points,
             points,
             scale.points,
-            f"test accuracy {acc:.3f}: full points from {scale.full_at:.3f}, "
-            f"none at {scale.zero_at:.3f}",
+            f"test accuracy {acc:.3f}: full points from {scale.full_at:.3f} "
+            f"({scale.of_reference:g} x the reference's {scale.reference_lowest:.3f}), "
+            f"none at chance ({scale.zero_at:.3f})",
         )
     return [runs, *evaluate(spec.rules, arch), acc_check]
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 
+from grader.assignment import STANDARD
+
 
 def banner(ctx) -> str:
-    spec = ctx.assignment.spec
+    budget, cal = ctx.settings.budget, ctx.calibration
     return (
-        f"grader: {spec.name} | data {ctx.data.source} ({len(ctx.data.train.labels)} "
-        f"train / {len(ctx.data.test.labels)} test images) | "
-        f"{spec.budget.epochs} epochs, seed {spec.budget.seed}\n"
+        f"grader: {ctx.assignment.spec.name} | data {ctx.data.source} "
+        f"({len(ctx.data.train.labels)} train / {len(ctx.data.test.labels)} test images) | "
+        f"budget '{ctx.budget_name}': {budget.epochs} epochs, seed {budget.seed}\n"
+        f"grader: calibration: {cal.path.name} (reference over {len(cal.seeds)} seeds)\n"
         f"grader: sandbox: {ctx.settings.isolation.describe()}"
     )
 
@@ -76,7 +79,17 @@ def check_summary(r: dict, result_path: str) -> str:
     verdict = "PASS" if r["passed"] else "NOT YET PASSING"
     out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
     if r.get("accuracy") is not None:
-        out.append(f"test accuracy {r['accuracy']:.3f}")
+        margin = r["calibration"]["margin"]
+        out.append(
+            f"test accuracy {r['accuracy']:.3f} ({margin:+.3f} from full points at "
+            f"{r['calibration']['threshold']:.3f})"
+        )
+    if r["budget"]["name"] != STANDARD:
+        out.append(
+            f"Budget '{r['budget']['name']}' ({r['budget']['train_images']} images, "
+            f"{r['budget']['epochs']} epochs): a quick estimate of the grade; "
+            f"`--budget {STANDARD}` gives the instructor's exact one"
+        )
     for c in r["checks"]:
         mark = "ok " if c["passed"] else "-- "
         out.append(f"  {mark}{c['name']:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")

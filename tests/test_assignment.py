@@ -57,3 +57,32 @@ def test_only_a_parameter_bound_may_reject(tmp_path):
     text = spec_text().replace("min = 2\n", "min = 2\nreject = true\n")
     with pytest.raises(UsageError, match="reject"):
         assignment.load(_write(tmp_path, text))
+
+
+def test_named_budgets_change_only_what_they_list():
+    spec = assignment.load("cifar10_cnn").spec
+    quick = spec.budget_named("quick")
+    assert spec.budget_named("standard") == spec.budget
+    assert quick.train_images < spec.budget.train_images
+    assert (quick.batch_size, quick.seed, quick.threads) == (
+        spec.budget.batch_size,
+        spec.budget.seed,
+        spec.budget.threads,
+    )
+    assert spec.check_budget == "quick"
+    with pytest.raises(UsageError, match="no budget 'huge' \\(known: standard, quick\\)"):
+        spec.budget_named("huge")
+
+
+def test_unknown_check_budget_and_bad_budget_keys_are_named(tmp_path):
+    with pytest.raises(UsageError, match="no budget 'fast'"):
+        assignment.load(_write(tmp_path, spec_text(check_budget="fast")))
+    text = spec_text().replace("quick = { train_images", "quick = { train_imgs")
+    with pytest.raises(UsageError, match="budgets.quick: unknown key 'train_imgs'"):
+        assignment.load(_write(tmp_path, text))
+
+
+def test_reference_folder_is_relative_to_the_spec():
+    a = assignment.load("cifar10_cnn")
+    assert a.reference_dir == SPEC.parents[2] / "reference" / "cifar10_cnn"
+    assert (a.reference_dir / "solution.py").is_file()

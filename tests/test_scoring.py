@@ -10,7 +10,7 @@ def test_accuracy_counts_nan_rows_as_wrong():
 
 
 def test_accuracy_curve_is_linear_and_clamped():
-    scale = assignment.AccuracyScale(points=50, full_at=0.4, zero_at=0.1)
+    scale = scoring.Scale(points=50, full_at=0.4, zero_at=0.1, of_reference=1, reference_lowest=0.4)
     assert scoring.accuracy_points(scale, 0.05) == 0
     assert scoring.accuracy_points(scale, 0.25) == 25
     assert scoring.accuracy_points(scale, 0.9) == 50
@@ -56,17 +56,20 @@ def test_output_head_is_judged_by_behaviour_and_loss():
     assert not _fact("classification_loss", {**ARCH, "loss": "binary_crossentropy"})
 
 
+SCALE = scoring.Scale(points=45, full_at=0.4, zero_at=0.1, of_reference=1, reference_lowest=0.4)
+
+
 def test_rubric_uses_the_spec_rules():
     a = assignment.load("cifar10_cnn")
-    result = scoring.rubric(a, None, ARCH, 0.5)
+    result = scoring.rubric(a, SCALE, None, ARCH, 0.5)
     assert all(c.passed for c in result)
     assert scoring.total(result) == a.max_score
     dense = {**ARCH, "layers": [{"class": "Flatten", "name": "f"}, {"class": "Dense", "name": "d"}]}
-    lost = {c.name: c for c in scoring.rubric(a, None, dense, 0.5) if not c.passed}
+    lost = {c.name: c for c in scoring.rubric(a, SCALE, None, dense, 0.5) if not c.passed}
     assert set(lost) == {"convolutions", "pooling", "dropout"}
     assert lost["convolutions"].message == "expected at least 2 convolution layers, found 0"
     trap = {**ARCH, "output": {"probabilities": False, "in_unit_interval": False}}
-    head = {c.name: c for c in scoring.rubric(a, None, trap, 0.5)}["output_activation"]
+    head = {c.name: c for c in scoring.rubric(a, SCALE, None, trap, 0.5)}["output_activation"]
     assert not head.passed and "trains badly with no warning" in head.message
 
 
@@ -94,7 +97,7 @@ def test_findings_name_the_silent_traps():
 
 def test_failed_run_scores_only_what_was_checked():
     a = assignment.load("cifar10_cnn")
-    result = {c.name: c for c in scoring.rubric(a, "TypeError: boom", None, None)}
+    result = {c.name: c for c in scoring.rubric(a, SCALE, "TypeError: boom", None, None)}
     assert scoring.total(list(result.values())) == 0
     assert result["runs"].message == "TypeError: boom"
     assert result["convolutions"].message.startswith("not checked")

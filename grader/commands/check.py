@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, collect, pipeline, terminal
-from grader.commands import export, isolation, limits
+from grader.commands import calibrated, export, grading
 from grader.errors import UsageError
 
 
@@ -15,8 +15,9 @@ def run(args) -> int:
         raise UsageError(f"{args.file}: no such file")
     spec = assignment.load(args.assignment)
     out = Path(args.out)
-    with pipeline.context(spec, args.data, out, limits(args, spec), isolation(args)) as ctx:
+    with grading(args, spec, args.budget or spec.spec.check_budget, out) as ctx:
         subs, _ = collect.collect([args.file], ctx.scratch)
+        ctx = calibrated(args, ctx)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
         faults = pipeline.grade_all(

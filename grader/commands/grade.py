@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, collect, pipeline, terminal
-from grader.commands import export, isolation, limits
+from grader.assignment import STANDARD
+from grader.commands import calibrated, export, grading
 from grader.errors import UsageError
 
 
 def run(args) -> int:
     spec = assignment.load(args.assignment)
     out = Path(args.out)
-    with pipeline.context(spec, args.data, out, limits(args, spec), isolation(args)) as ctx:
+    with grading(args, spec, args.budget or STANDARD, out) as ctx:
         subs, usage = collect.collect(args.paths, ctx.scratch)
         for problem in usage:
             terminal.say(f"grader: error: {problem}")
@@ -20,6 +21,7 @@ def run(args) -> int:
             raise UsageError("nothing to grade")
         if args.gradescope and len(subs) != 1:
             raise UsageError("--gradescope writes one submission's results: give one")
+        ctx = calibrated(args, ctx)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
         with terminal.Progress(len(subs)) as progress:

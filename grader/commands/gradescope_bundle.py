@@ -1,5 +1,6 @@
 """``grader gradescope-bundle``: the zip Gradescope wants for an autograder: setup.sh,
-run_autograder, the assignment, and this grader's source to install."""
+run_autograder, the assignment, its reference folder (solutions and calibrations, laid
+out as in this project so the spec's relative path holds) and the grader's source."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def run(args) -> int:
     missing = [name for name in RECIPE if not (recipe / name).is_file()]
     if missing:
         raise UsageError(f"{recipe}: missing {', '.join(missing)}")
+    if spec.reference_dir != (spec.directory / f"../../reference/{spec.spec.name}").resolve():
+        raise UsageError(
+            f"the bundle lays the reference out as reference/{spec.spec.name} beside "
+            f'assignments/{spec.spec.name}: set reference = "../../reference/{spec.spec.name}"'
+        )
     out = Path(args.output)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name in RECIPE:
@@ -34,7 +40,11 @@ def run(args) -> int:
             bundle.writestr(info, (recipe / name).read_bytes())
         for path in _files(spec.directory):
             if recipe not in path.parents:
-                bundle.write(path, f"assignment/{path.relative_to(spec.directory)}")
+                bundle.write(
+                    path, f"assignments/{spec.spec.name}/{path.relative_to(spec.directory)}"
+                )
+        for path in _files(spec.reference_dir):
+            bundle.write(path, f"reference/{spec.spec.name}/{path.relative_to(spec.reference_dir)}")
         for name in SOURCE:
             source = PROJECT_ROOT / name
             for path in [source] if source.is_file() else _files(source):

@@ -1,0 +1,249 @@
+"""Calibration: what "accurate enough" means, measured rather than guessed.
+
+The reference solution(s) are trained through the very path students' submissions take,
+for several seeds; the accuracy threshold is derived from those runs. A calibration holds
+only for the data, budget, reference and library versions it was measured with (its
+*key*), so grading looks one up by that key and names what differs when none matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+from grader import __version__, results
+from grader.assignment import AccuracyScale, Assignment, Budget
+from grader.data import GradingData
+from grader.errors import UsageError
+from grader.scoring import Scale
+
+FOLDER = "calibrations"  # beside the reference solutions
+SOLUTION_SUFFIXES = (".py", ".ipynb")
+_DISTRIBUTIONS = {  # what the sandbox imports, by the package names that may provide it
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
+    "keras": ("keras", "keras-nightly"),
+}
+
+
+def library_versions() -> dict[str, str | None]:
+    """TensorFlow and Keras versions from package metadata: no import of either here."""
+    found: dict[str, str | None] = {}
+    for module, names in _DISTRIBUTIONS.items():
+        found[module] = None
+        for name in names:
+            try:
+                found[module] = metadata.version(name)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+    return found
+
+
+def solutions(assignment: Assignment) -> list[Path]:
+    """The reference solutions: each ``.py`` or ``.ipynb`` in the reference folder."""
+    folder = assignment.reference_dir
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in SOLUTION_SUFFIXES and p.is_file())
+
+
+def key(assignment: Assignment, budget: Budget, data: GradingData) -> dict:
+    """Everything a calibration's accuracies depend on. Seeds are not part of it: they
+    are what a calibration varies."""
+    return {
+        "assignment": assignment.spec.name,
+        "budget": {k: v for k, v in asdict(budget).items() if k != "seed"},
+        "data_fingerprint": data.fingerprint,
+        "reference": {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in solutions(assignment)
+        },
+        "grader": __version__,
+        **library_versions(),
+    }
+
+
+def _key_id(k: dict) -> str:
+    return hashlib.sha256(json.dumps(k, sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One calibration file: its key, provenance and the reference's runs."""
+
+    path: Path
+    content: dict
+
+    @property
+    def accuracies(self) -> list[float]:
+        return [r["accuracy"] for r in self.content["runs"]]
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({r["seed"] for r in self.content["runs"]})
+
+    def scale(self, spec_scale: AccuracyScale) -> Scale:
+        """The spec's curve with its threshold set from this calibration: at or below
+        every run of the reference, so a reference-equivalent model gets full points."""
+        lowest = min(self.accuracies)
+        full_at = min(round(spec_scale.of_reference * lowest, 4), lowest)
+        return Scale(
+            spec_scale.points, full_at, spec_scale.zero_at, spec_scale.of_reference, lowest
+        )
+
+    def summary(self) -> dict:
+        """The distribution of the reference's accuracy over its runs."""
+        accs = self.accuracies
+        return {
+            "runs": len(accs),
+            "seeds": self.seeds,
+            "mean": round(statistics.fmean(accs), 4),
+            "sd": round(statistics.stdev(accs), 4) if len(accs) > 1 else 0.0,
+            "lowest": min(accs),
+            "highest": max(accs),
+        }
+
+    def for_result(self, scale: Scale, accuracy: float | None) -> dict:
+        """What a result records: the threshold, the margin to it and where it came from."""
+        margin = None if accuracy is None else round(accuracy - scale.full_at, 4)
+        return {
+            "file": self.path.name,
+            "threshold": scale.full_at,
+            "margin": margin,
+            "reference": self.summary(),
+            "budget": self.content["provenance"]["budget_name"],
+            "created": self.content["provenance"]["created"],
+        }
+
+
+def _describe(path: tuple[str, ...]) -> str:
+    return ".".join(path)
+
+
+def differences(wanted: dict, found: dict, path: tuple[str, ...] = ()) -> list[str]:
+    """Each key that differs, in words: 'tensorflow: 2.21.0 here, 2.20.0 calibrated'."""
+    out = []
+    for name in sorted(set(wanted) | set(found)):
+        here, there = wanted.get(name), found.get(name)
+        where = (*path, name)
+        if isinstance(here, dict) and isinstance(there, dict) and where != ("reference",):
+            out += differences(here, there, where)
+        elif here != there:
+            out.append(
+                f"{_describe(where)}: {_show(where, here)} here, {_show(where, there)} calibrated"
+            )
+    return out
+
+
+def _show(where: tuple[str, ...], value: object) -> str:
+    if value is None:
+        return "none"
+    if where == ("data_fingerprint",):
+        return f"{str(value)[:12]}… (a hash of the images and labels)"
+    if where == ("reference",):
+        return ", ".join(f"{n} {h[:8]}" for n, h in sorted(value.items())) or "no solution"
+    return str(value)
+
+
+def _load(path: Path) -> Calibration | None:
+    try:
+        content = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(content, dict) or not {"key", "provenance", "runs"} <= content.keys():
+        return None  # not a calibration file
+    return Calibration(path, content)
+
+
+def _matches(wanted: dict, found: dict) -> bool:
+    """Equal keys, except that a reference folder without its solutions (say, shipped to
+    Gradescope without them) accepts the calibration made from them."""
+    if not wanted["reference"]:
+        wanted = {**wanted, "reference": found.get("reference")}
+    return wanted == found
+
+
+class NoCalibration(UsageError):
+    """No calibration matches; the message names what differs from the nearest one."""
+
+
+def find(
+    assignment: Assignment, budget_name: str, budget: Budget, data: GradingData
+) -> Calibration:
+    """The calibration made for exactly this key, or NoCalibration saying what differs."""
+    wanted = key(assignment, budget, data)
+    folder = assignment.reference_dir / FOLDER
+    candidates = [c for c in map(_load, sorted(folder.glob("*.json"))) if c is not None]
+    for c in candidates:
+        if _matches(wanted, c.content["key"]):
+            return c
+    where = f"budget '{budget_name}' of {assignment.spec.name}"
+    if not candidates:
+        raise NoCalibration(f"no calibration for {where}: {folder} holds none")
+    nearest = min(candidates, key=lambda c: len(differences(wanted, c.content["key"])))
+    diffs = differences(wanted, nearest.content["key"])
+    raise NoCalibration(
+        f"no calibration matches {where}; the nearest, {nearest.path.name}, differs in "
+        + "; ".join(diffs)
+    )
+
+
+def write(
+    assignment: Assignment,
+    budget_name: str,
+    budget: Budget,
+    data: GradingData,
+    runs: list[dict],
+    isolation: str,
+) -> Calibration:
+    """Write the calibration file atomically, named by its budget and key."""
+    k = key(assignment, budget, data)
+    probe = Calibration(Path(), {"runs": runs})
+    scale = probe.scale(assignment.spec.rubric.accuracy)
+    worst = min(runs, key=lambda r: r["accuracy"])
+    if scale.full_at <= scale.zero_at:
+        raise UsageError(
+            f"the reference reached only {worst['accuracy']:.4f} with seed {worst['seed']}, "
+            f"not above chance ({scale.zero_at:g}) once scaled by {scale.of_reference:g}: "
+            f"budget '{budget_name}' is too small to tell models apart; give it more "
+            "train_images or epochs"
+        )
+    content = {
+        "key": k,
+        "provenance": {
+            "budget_name": budget_name,
+            "budget": asdict(budget),
+            "seeds": probe.seeds,
+            "threads": budget.threads,
+            "data": {
+                "source": data.source,
+                "fingerprint": data.fingerprint,
+                "train_images": len(data.train.labels),
+                "test_images": len(data.test.labels),
+            },
+            "versions": {
+                "grader": __version__,
+                **library_versions(),
+                "python": platform.python_version(),
+            },
+            "machine": {"cpu": platform.processor() or platform.machine(), "isolation": isolation},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
+        "distribution": probe.summary(),
+        "thresholds": {
+            "full_points_at": scale.full_at,
+            "zero_points_at": scale.zero_at,
+            "rule": f"{scale.of_reference:g} x the lowest reference accuracy "
+            f"({scale.reference_lowest:.4f}); linear from chance to there",
+        },
+        "runs": runs,
+    }
+    folder = assignment.reference_dir / FOLDER
+    path = folder / f"{assignment.spec.name}-{budget_name}-{_key_id(k)}.json"
+    results.write_atomic(path, json.dumps(content, indent=2) + "\n")
+    return Calibration(path, content)

@@ -1,0 +1,52 @@
+"""``grader calibrate``: train the reference for several seeds per budget and write the
+calibration files the accuracy thresholds come from."""
+
+from __future__ import annotations
+
+from grader import assignment, calibrate, calibration, terminal
+from grader.assignment import STANDARD
+from grader.calibration import Calibration, NoCalibration
+from grader.commands import grading
+
+
+def run(args) -> int:
+    spec = assignment.load(args.assignment)
+    names = [STANDARD, *spec.spec.budgets] if args.budget in (None, "all") else [args.budget]
+    for name in names:
+        spec.spec.budget_named(name)  # an unknown name is a usage error before any work
+    for name in names:
+        with grading(args, spec, name, out=None) as ctx:  # it writes beside the reference
+            seeds = calibrate.seeds_from(ctx, args.seeds)
+            terminal.say(
+                f"grader: calibrating budget '{name}' of {spec.spec.name}: "
+                f"{len(ctx.data.train.labels)} train / {len(ctx.data.test.labels)} test images, "
+                f"{ctx.settings.budget.epochs} epochs, seeds {seeds[0]}..{seeds[-1]}"
+            )
+            cached = _cached(ctx, name, seeds)
+            if cached is not None and not args.force:
+                terminal.say(f"  up to date (--force to redo): {cached.path}")
+                print(report(name, cached))
+                continue
+            made = calibrate.make(ctx, seeds)
+            print(report(name, made))
+    return 0
+
+
+def _cached(ctx, name: str, seeds: list[int]) -> Calibration | None:
+    """A matching calibration that already covers these seeds."""
+    try:
+        found = calibration.find(ctx.assignment, name, ctx.settings.budget, ctx.data)
+    except NoCalibration:
+        return None
+    return found if set(seeds) <= set(found.seeds) else None
+
+
+def report(name: str, c: Calibration) -> str:
+    s = c.summary()
+    t = c.content["thresholds"]
+    return (
+        f"{name}: reference accuracy mean {s['mean']:.4f} sd {s['sd']:.4f} "
+        f"(lowest {s['lowest']:.4f}, highest {s['highest']:.4f}, {s['runs']} runs); "
+        f"full points from {t['full_points_at']:.4f}, none at {t['zero_points_at']:.4f}\n"
+        f"  {c.path}"
+    )
