@@ -143,3 +143,65 @@ def test_result_contract_and_gradebook(batch):
     } <= set(rows[0])
     broken = next(row for row in rows if row["submission"] == "keras1_cheatsheet")
     assert broken["failure_kind"] == "error" and broken["accuracy"] == ""
+
+
+def test_reference_reproduces_its_bundled_calibration_run(batch):
+    """Graded today, the reference gets exactly the accuracy calibration measured with
+    the grading seed (the calibration file was made earlier, in another process)."""
+    _, _, r, _ = batch
+    ref = r["reference"]
+    bundled = json.loads(
+        (REFERENCE.parent / "calibrations" / ref["calibration"]["file"]).read_text()
+    )
+    run = next(x for x in bundled["runs"] if x["seed"] == ref["seed"])
+    assert ref["accuracy"] == run["accuracy"]
+    assert ref["calibration"]["threshold"] <= min(x["accuracy"] for x in bundled["runs"])
+    assert ref["calibration"]["margin"] >= 0 and ref["budget"]["name"] == "standard"
+
+
+@pytest.fixture(scope="module")
+def quick_batch(tmp_path_factory, data_path):
+    """The same examples at the quick budget `grader check` uses."""
+    folder = tmp_path_factory.mktemp("quick_class")
+    for path in EXAMPLES.iterdir():
+        shutil.copy(path, folder / path.name)
+    shutil.copy(REFERENCE, folder / "reference.py")
+    out = tmp_path_factory.mktemp("quick_out")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            str(folder),
+            "--data",
+            data_path,
+            "--out",
+            str(out),
+            "--budget",
+            "quick",
+            "--no-calibrate",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    return results(out)
+
+
+def test_examples_keep_their_order_at_both_budgets(batch, quick_batch):
+    _, _, standard, _ = batch
+    quick = quick_batch
+    names = sorted(quick)
+    assert set(names) <= set(standard)
+    for budget in (standard, quick):
+        assert budget["good_cnn"]["score"] > budget["dense_only"]["score"]
+        assert budget["dense_only"]["score"] > budget["keras1_cheatsheet"]["score"] == 0
+    for a in names:
+        assert quick[a]["budget"]["name"] == "quick"
+        assert quick[a]["passed"] == standard[a]["passed"], a
+        for b in names:
+            if standard[a]["score"] > standard[b]["score"]:
+                assert quick[a]["score"] >= quick[b]["score"], (a, b)

@@ -80,3 +80,21 @@ def test_limits_are_overridden_on_the_command_line(tmp_path, data_path, tiny_spe
     assert result["sandbox"]["limits"]["wall_time_s"] == 6
     assert result["sandbox"]["limits"]["output_kept_kb"] == 4
     assert result["duration_s"] < 20
+
+
+def test_check_uses_the_quick_budget_and_its_bundled_calibration(tmp_path, data_path):
+    out = tmp_path / "out"
+    done = cli(
+        "check",
+        str(EXAMPLES / "keras1_cheatsheet.py"),
+        "--data",
+        data_path,
+        "--out",
+        str(out),
+        "--no-calibrate",
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    result = json.loads((out / "keras1_cheatsheet" / "result.json").read_text())
+    assert result["budget"]["name"] == "quick" and result["budget"]["train_images"] == 2000
+    assert result["calibration"]["file"].startswith("cifar10_cnn-quick-")
+    assert "Budget 'quick'" in done.stdout and "--budget standard" in done.stdout
