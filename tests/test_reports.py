@@ -79,6 +79,10 @@ def test_pages_exist_and_parse(graded):
     graded_page = BeautifulSoup(_pages(out)["graded"].read_text(), "html.parser")
     assert graded_page.find("svg") is not None  # curves and confusion matrix
     assert "confusion matrix" in graded_page.get_text()
+    result = json.loads((out / "good_cnn" / "result.json").read_text())
+    threshold = f"full points from {result['calibration']['threshold']:.3f}"
+    assert threshold in graded_page.get_text()
+    assert result["calibration"]["file"] in graded_page.get_text()
 
 
 def test_no_per_image_labels_in_a_students_report(graded):
