@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import statistics
 import time
@@ -119,6 +120,17 @@ class Calibration:
             "budget": self.content["provenance"]["budget_name"],
             "created": self.content["provenance"]["created"],
         }
+
+
+def _cpu() -> str:
+    """The CPU model: the last bits of accuracy may differ between instruction sets."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _describe(path: tuple[str, ...]) -> str:
@@ -231,7 +243,7 @@ def write(
                 **library_versions(),
                 "python": platform.python_version(),
             },
-            "machine": {"cpu": platform.processor() or platform.machine(), "isolation": isolation},
+            "machine": {"cpu": _cpu(), "cores": os.cpu_count(), "isolation": isolation},
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
         "distribution": probe.summary(),
@@ -245,5 +257,8 @@ def write(
     }
     folder = assignment.reference_dir / FOLDER
     path = folder / f"{assignment.spec.name}-{budget_name}-{_key_id(k)}.json"
-    results.write_atomic(path, json.dumps(content, indent=2) + "\n")
+    try:
+        results.write_atomic(path, json.dumps(content, indent=2) + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write the calibration into {folder}: {exc.strerror}") from None
     return Calibration(path, content)

@@ -18,6 +18,8 @@ GRADEBOOK_FIELDS = [
     "max_score",
     "passed",
     "accuracy",
+    "margin",  # accuracy minus the calibrated threshold for full points
+    "budget",
     "failure_kind",
     "duration_s",
     "model_source",
@@ -75,7 +77,14 @@ def write_gradebook(out: Path) -> None:
             {
                 **r,
                 "failure_kind": failure.get("kind", ""),
-                "accuracy": "" if r.get("accuracy") is None else r["accuracy"],
+                "accuracy": _blank(r.get("accuracy")),
+                "margin": _blank((r.get("calibration") or {}).get("margin")),
+                "budget": (r.get("budget") or {}).get("name", ""),
             }
         )
     write_atomic(out / GRADEBOOK, buffer.getvalue())
+
+
+def _blank(value: object) -> object:
+    """CSV cells: nothing for a value that was never measured."""
+    return "" if value is None else value

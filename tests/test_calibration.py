@@ -65,6 +65,7 @@ def test_written_file_holds_distribution_thresholds_and_provenance(spec, subset)
     p = content["provenance"]
     assert p["data"]["fingerprint"] == subset.fingerprint
     assert p["seeds"] == [1234, 1235, 1236] and p["threads"] == 2
+    assert p["machine"]["cpu"] and p["machine"]["cores"] >= 1
     assert {"grader", "tensorflow", "keras", "python"} <= set(p["versions"])
     assert p["versions"]["tensorflow"] and p["versions"]["keras"]
     assert p["created"]
@@ -142,3 +143,9 @@ def test_a_budget_where_the_reference_is_at_chance_is_refused(spec, subset):
     with pytest.raises(UsageError, match="only 0.0900 with seed 1240.*too small"):
         _write(spec, subset, runs)
     assert not (spec.reference_dir / "calibrations").exists()
+
+
+def test_an_unwritable_calibration_folder_is_a_clear_error(spec, subset):
+    (spec.reference_dir / "calibrations").write_text("a file where the folder goes")
+    with pytest.raises(UsageError, match="cannot write the calibration into"):
+        _write(spec, subset)

@@ -138,11 +138,16 @@ def test_result_contract_and_gradebook(batch):
         "score",
         "max_score",
         "accuracy",
+        "margin",
+        "budget",
         "failure_kind",
         "duration_s",
     } <= set(rows[0])
     broken = next(row for row in rows if row["submission"] == "keras1_cheatsheet")
-    assert broken["failure_kind"] == "error" and broken["accuracy"] == ""
+    assert broken["failure_kind"] == "error" and broken["accuracy"] == broken["margin"] == ""
+    good = next(row for row in rows if row["submission"] == "good_cnn")
+    assert float(good["margin"]) == r["good_cnn"]["calibration"]["margin"] > 0
+    assert good["budget"] == "standard"
 
 
 def test_reference_reproduces_its_bundled_calibration_run(batch):
