@@ -133,10 +133,6 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def _describe(path: tuple[str, ...]) -> str:
-    return ".".join(path)
-
-
 def differences(wanted: dict, found: dict, path: tuple[str, ...] = ()) -> list[str]:
     """Each key that differs, in words: 'tensorflow: 2.21.0 here, 2.20.0 calibrated'."""
     out = []
@@ -147,7 +143,7 @@ def differences(wanted: dict, found: dict, path: tuple[str, ...] = ()) -> list[s
             out += differences(here, there, where)
         elif here != there:
             out.append(
-                f"{_describe(where)}: {_show(where, here)} here, {_show(where, there)} calibrated"
+                f"{'.'.join(where)}: {_show(where, here)} here, {_show(where, there)} calibrated"
             )
     return out
 
@@ -239,8 +235,7 @@ def write(
                 "test_images": len(data.test.labels),
             },
             "versions": {
-                "grader": __version__,
-                **library_versions(),
+                **{name: k[name] for name in ("grader", *_DISTRIBUTIONS)},
                 "python": platform.python_version(),
             },
             "machine": {"cpu": _cpu(), "cores": os.cpu_count(), "isolation": isolation},

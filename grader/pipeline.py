@@ -178,7 +178,7 @@ def measure(sub: Submission, ctx: Context) -> Measured:
     ran: run.RunOutput | None = None
     failure = sub.problem
     if failure is None:
-        folder = ctx.scratch / "runs" / f"{sub.id}-{ctx.settings.budget.seed}"
+        folder = ctx.scratch / "runs" / sub.id
         ran = run.run(sub, ctx.settings, folder)
         failure = _failure(ran, ctx.settings.limits)
         shutil.rmtree(folder, ignore_errors=True)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
-from grader import calibrate, pipeline, sandbox, terminal
+from grader import pipeline, sandbox, terminal
 from grader.assignment import Assignment, Limits
 from grader.cli import LIMIT_FLAGS
 
@@ -37,17 +36,9 @@ def isolation(args) -> sandbox.Isolation:
     return found
 
 
-@contextmanager
 def grading(
     args, spec: Assignment, budget_name: str, out: Path | None
-) -> Iterator[pipeline.Context]:
-    """The batch's context: data loaded and the sandbox chosen (calibrated() comes once
-    the submissions are collected, so a usage error never waits for a calibration)."""
-    with pipeline.context(
-        spec, budget_name, args.data, out, limits(args, spec), isolation(args)
-    ) as ctx:
-        yield ctx
-
-
-def calibrated(args, ctx: pipeline.Context) -> pipeline.Context:
-    return calibrate.ensure(ctx, args.calibrate)
+) -> AbstractContextManager[pipeline.Context]:
+    """The batch's context from the command line: data loaded, sandbox chosen. Commands
+    calibrate it once the submissions are collected, so a usage error never waits."""
+    return pipeline.context(spec, budget_name, args.data, out, limits(args, spec), isolation(args))

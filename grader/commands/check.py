@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import assignment, collect, pipeline, terminal
-from grader.commands import calibrated, export, grading
+from grader import assignment, calibrate, collect, pipeline, terminal
+from grader.commands import export, grading
 from grader.errors import UsageError
 
 
@@ -17,7 +17,7 @@ def run(args) -> int:
     out = Path(args.out)
     with grading(args, spec, args.budget or spec.spec.check_budget, out) as ctx:
         subs, _ = collect.collect([args.file], ctx.scratch)
-        ctx = calibrated(args, ctx)
+        ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
         faults = pipeline.grade_all(

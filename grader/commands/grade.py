@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import assignment, collect, pipeline, terminal
+from grader import assignment, calibrate, collect, pipeline, terminal
 from grader.assignment import STANDARD
-from grader.commands import calibrated, export, grading
+from grader.commands import export, grading
 from grader.errors import UsageError
 
 
@@ -21,7 +21,7 @@ def run(args) -> int:
             raise UsageError("nothing to grade")
         if args.gradescope and len(subs) != 1:
             raise UsageError("--gradescope writes one submission's results: give one")
-        ctx = calibrated(args, ctx)
+        ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
         with terminal.Progress(len(subs)) as progress:
