@@ -229,15 +229,8 @@ def command(isolation: Isolation, box: Box) -> list[str]:
     if isolation.level != BUBBLEWRAP:
         return box.argv
     python = [str(p) for p in _python_paths()]
-    args = [
-        "bwrap",
-        *_namespaces(isolation.drop_uid),
-        *_system_binds(),
-        *_parents(python + list(box.binds)),
-    ]
-    for p in python:
-        args += ["--ro-bind", p, p]
-    args += [
+    args = ["bwrap", *_namespaces(isolation.drop_uid), *_system_binds()]
+    args += [  # the private /tmp and home first: what is bound later shows on top of them
         "--proc",
         "/proc",
         "--dev",
@@ -258,7 +251,10 @@ def command(isolation: Isolation, box: Box) -> list[str]:
         str(box.limits.disk_mb * 2**20),
         "--tmpfs",
         WORK,
+        *_parents(python + list(box.binds)),
     ]
+    for p in python:  # the Python environment may live under /tmp or /home (a fresh clone)
+        args += ["--ro-bind", p, p]
     for inside, (host, writable) in box.binds.items():
         args += ["--bind" if writable else "--ro-bind", str(host), inside]
     args += ["--remount-ro", "/", "--chdir", WORK, "--clearenv", "--hostname", "sandbox"]
