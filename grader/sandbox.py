@@ -169,6 +169,13 @@ def _python_paths() -> list[Path]:
         Path(sys.prefix).resolve(),
         Path(sys.executable).resolve().parents[1],
     }
+    # Package folders outside the prefix (a venv that extends another through a .pth file);
+    # only site-/dist-packages, never the working directory or the project on sys.path.
+    paths |= {
+        Path(p).resolve()
+        for p in sys.path
+        if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()
+    }
     package = Path(grader.__file__).resolve().parent
     if not any(package.is_relative_to(p) for p in paths):
         paths.add(package)

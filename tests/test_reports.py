@@ -105,6 +105,9 @@ def test_injection_changes_neither_title_nor_dom(graded):
 
 
 def _browser():
+    missing = [name for name in ("chromium", "chromedriver") if not shutil.which(name)]
+    if missing and not os.environ.get("CI"):  # CI installs them: there it must run
+        pytest.skip(f"not installed: {', '.join(missing)} (./setup.sh installs them as root)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
