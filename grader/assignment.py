@@ -100,6 +100,7 @@ class Spec:
     budgets: dict[str, Budget] = field(default_factory=dict)  # named variants of `budget`
     check_budget: str = STANDARD  # the budget `grader check` uses unless told otherwise
     reference: str | None = None  # folder of reference solutions, relative to the spec
+    model_variable: str | None = None  # the notebook variable holding the model to grade
 
     def budget_named(self, name: str) -> Budget:
         """``standard`` is ``[budget]``; the others are ``[budgets.NAME]``."""

@@ -1,9 +1,20 @@
-"""Run the submission's code in order; a failing cell is recorded and the next one runs."""
+"""Run the submission's code in order; a failing cell is recorded and the next one runs.
+
+A notebook cell runs as IPython runs it: parsed whole, then compiled and run statement by
+statement with the ``__future__`` flags seen so far (so a mid-cell ``from __future__``
+import works), top-level ``await`` allowed, and the value of a last expression kept in
+``_`` unless the cell ends with ``;``.
+"""
 
 from __future__ import annotations
 
+import ast
+import asyncio
+import codeop
 import contextlib
+import inspect
 import linecache
+import sys
 from pathlib import Path
 
 from grader.inside import errors
@@ -21,12 +32,57 @@ def _transform(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+def _quiet(source: str) -> bool:
+    """A trailing ``;`` hides the last value in Jupyter (and keeps it out of ``_``)."""
+    lines = [ln.split("#")[0].rstrip() for ln in source.splitlines()]
+    code = [ln for ln in lines if ln]
+    return bool(code) and code[-1].endswith(";")
+
+
+class Cells:
+    """Compiles and runs notebook cells the way IPython does, sharing ``__future__``
+    flags across cells like a kernel."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+        self.compiler = codeop.Compile()
+        self.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+
+    def run(self, source: str, filename: str) -> None:
+        tree = ast.parse(source, filename)  # a SyntaxError stops the whole cell, as in IPython
+        last = len(tree.body) - 1
+        for i, node in enumerate(tree.body):
+            shown = i == last and isinstance(node, ast.Expr) and not _quiet(source)
+            mode = "single" if shown else "exec"
+            wrapped = ast.Interactive([node]) if shown else ast.Module([node], [])
+            self._execute(self.compiler(wrapped, filename, mode))
+
+    def _execute(self, code) -> None:
+        if code.co_flags & inspect.CO_COROUTINE:  # top-level await
+            asyncio.run(eval(code, self.namespace))
+        else:
+            exec(code, self.namespace)
+
+
+def _keep_last_value(namespace: dict):
+    """Jupyter shows a cell's last value and keeps it in ``_``; here it is kept, not
+    printed, so the output stays what the code printed."""
+
+    def hook(value) -> None:
+        if value is not None:
+            namespace["_"] = value
+
+    return hook
+
+
 def run(cells: list[dict], kind: str, entry: Path, namespace: dict, capture: Capture) -> list[dict]:
     """Execute each cell in ``namespace``; return error records of the cells that failed."""
     found: list[dict] = []
+    notebook = Cells(namespace) if kind == "notebook" else None
+    sys.displayhook = _keep_last_value(namespace)
     for cell in cells:
         number, source = cell["number"], cell["source"]
-        if kind == "notebook":
+        if notebook:
             with contextlib.suppress(Exception):  # compile() reports what IPython can't
                 source = _transform(source)
         filename = cell_filename(number, entry)
@@ -34,7 +90,10 @@ def run(cells: list[dict], kind: str, entry: Path, namespace: dict, capture: Cap
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         capture.current_cell = number
         try:
-            exec(compile(source, filename, "exec"), namespace)
+            if notebook:
+                notebook.run(source, filename)
+            else:
+                exec(compile(source, filename, "exec"), namespace)
         except SystemExit:
             found.append(
                 errors.problem("the code called exit(); the grader went on", "error")

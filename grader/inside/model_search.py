@@ -47,17 +47,15 @@ def _params(model) -> int:
         return 0
 
 
-def search(namespace: dict, capture: Capture, keras) -> Found:
-    """Every keras.Model in the namespace, in History objects and seen by fit(); the
-    top-level one named ``model``, else fitted, else compiled, else the largest."""
-    names: dict[int, list[str]] = {}
-    models: dict[int, object] = {}
+def _candidates(namespace: dict, capture: Capture, keras) -> dict[int, tuple[object, list]]:
+    """Every top-level keras.Model in the namespace, in History objects and seen by fit(),
+    with the names it goes by (nested models are parts, not candidates)."""
+    found: dict[int, tuple[object, list]] = {}
 
     def add(model, name: str | None) -> None:
-        models.setdefault(id(model), model)
-        names.setdefault(id(model), [])
+        names = found.setdefault(id(model), (model, []))[1]
         if name:
-            names[id(model)].append(name)
+            names.append(name)
 
     for name, value in list(namespace.items()):
         if name.startswith("_"):
@@ -70,37 +68,54 @@ def search(namespace: dict, capture: Capture, keras) -> Found:
             add(value.model, f"{name}.model")
     for call in capture.fits:
         add(call.model, None)
-    nested = {id(sub) for m in models.values() for sub in _sublayers(m)}
-    top = [m for key, m in models.items() if key not in nested]
+    nested = {id(sub) for m, _ in found.values() for sub in _sublayers(m)}
+    return {key: entry for key, entry in found.items() if key not in nested}
+
+
+def _choose(
+    top: dict[int, tuple[object, list]], capture: Capture, wanted: str | None
+) -> tuple[object, str]:
+    """The spec's ``model_variable``, else the model fit last, else the top-level one
+    named ``model``, compiled, largest: the model and why it was chosen."""
+    for model, names in top.values():
+        if wanted and wanted in names:
+            return model, "the assignment names it (model_variable)"
+    fitted = [f for f in capture.fits if id(f.model) in top]
+    if fitted:
+        return max(fitted, key=lambda f: f.last).model, "your code fit it last"
+
+    def rank(entry: tuple[object, list]) -> tuple:
+        model, names = entry
+        return ("model" in names, bool(getattr(model, "compiled", False)), _params(model))
+
+    model, names = max(top.values(), key=rank)
+    return model, "no model was fit, so the one named `model`, else compiled, else the largest"
+
+
+def _describe(model, names: list, capture: Capture) -> str:
+    fit = capture.first_fit(model)
+    what = f"variable `{names[0]}`" if names else "the model passed to fit()"
+    if fit is None:
+        return f"{what}, never fit by the code"
+    return f"{what}, fit in cell {fit.cell}" if fit.cell else f"{what}, fit"
+
+
+def search(namespace: dict, capture: Capture, keras, wanted: str | None = None) -> Found:
+    """The model a notebook or script ends with (rules in README, "The submission
+    contract"); the result says why, and which other models were seen."""
+    top = _candidates(namespace, capture, keras)
     if not top:
         raise Verdict(
             "no Keras model was found: define build_model() returning a compiled "
             "model, or build and compile one in the notebook",
             "no_model",
         )
-
-    def rank(model) -> tuple:
-        return (
-            "model" in names[id(model)],
-            capture.first_fit(model) is not None,
-            bool(getattr(model, "compiled", False)),
-            _params(model),
-        )
-
-    best = max(top, key=rank)
-    fit = capture.first_fit(best)
-    label = names[id(best)]
-    what = f"variable `{label[0]}`" if label else "the model passed to fit()"
-    when = (
-        f", fit in cell {fit.cell}"
-        if fit and fit.cell
-        else (", fit" if fit else ", never fit by the code")
-    )
-    found = Found(best, f"{what}{when}", fit)
-    if len(top) > 1:
-        others = sorted({n for m in top if m is not best for n in names[id(m)][:1]})
-        found.notes.append(
-            f"chose {what} among {len(top)} models"
-            + (f" (others: {', '.join(others)})" if others else "")
-        )
+    best, why = _choose(top, capture, wanted)
+    found = Found(best, _describe(best, top[id(best)][1], capture), capture.first_fit(best))
+    found.notes.append(f"graded this model: {why}")
+    if wanted and wanted not in top[id(best)][1]:
+        found.notes.append(f"the assignment names `{wanted}`, which the code does not define")
+    others = [_describe(m, names, capture) for key, (m, names) in top.items() if m is not best]
+    if others:
+        found.notes.append(f"other models seen: {'; '.join(others)}")
     return found

@@ -25,6 +25,7 @@ class FitCall:
     y: object
     cell: int | None
     initial_weights: list
+    last: int = 0  # when this model was last fit: the order of all fit() calls
 
 
 @dataclass
@@ -35,8 +36,21 @@ class Capture:
     skipped: list[str] = field(default_factory=list)
     current_cell: int | None = None
 
+    calls: int = 0
+
     def first_fit(self, model: object) -> FitCall | None:
         return next((f for f in self.fits if f.model is model), None)
+
+    def fitted(self, model: object, x: object, y: object) -> None:
+        """Record a fit() of ``model``: the first keeps its weights and what it was fed,
+        every one its order."""
+        call = self.first_fit(model)
+        if call is None:
+            weights = [w.copy() for w in model.get_weights()] if model.built else []
+            call = FitCall(model, x, y, self.current_cell, weights)
+            self.fits.append(call)
+        self.calls += 1
+        call.last = self.calls
 
 
 def install(keras, loader_split: tuple, budget: dict, capture: Capture, namespace: dict) -> None:
@@ -85,9 +99,7 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         bound = signature.bind(self, *args, **kwargs)  # Keras's own TypeError for nb_epoch
         bound.apply_defaults()
         a = bound.arguments
-        if capture.first_fit(self) is None:
-            weights = [w.copy() for w in self.get_weights()] if self.built else []
-            capture.fits.append(FitCall(self, a["x"], a["y"], capture.current_cell, weights))
+        capture.fitted(self, a["x"], a["y"])
         a["x"], a["y"] = _slice(a["x"], n), _slice(a["y"], n)
         a["sample_weight"] = _slice(a["sample_weight"], n)
         if a["validation_data"] is not None:

@@ -12,7 +12,7 @@ import numpy as np
 
 # Bound by name now, before submission code runs: replacing module attributes later
 # changes nothing here. (What it can still change is only what it exports.)
-from grader.inside import execute, patches
+from grader.inside import execute, patches, standins
 from grader.inside.common import import_keras, load_data, train_and_predict
 from grader.inside.describe import describe, io_shapes
 from grader.inside.errors import Verdict
@@ -59,11 +59,10 @@ def _copy_files(source: Path, target: Path) -> None:
             shutil.copyfile(path, dest)
 
 
-def _check_size(model, max_params: int | None, outcome: dict) -> None:
+def _check_size(model, max_params: int | None) -> None:
     """Reject an oversized model in seconds, before training could run out of memory."""
     params = model.count_params()
     if max_params is not None and params > max_params:
-        outcome["architecture"] = describe(model)
         raise Verdict(
             f"the model has {params:,} parameters, more than the {max_params:,} allowed", "rejected"
         )
@@ -90,7 +89,9 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
         sys.path.insert(0, str(entry.parent))
     capture = patches.Capture()
     patches.install(keras, split, budget, capture, namespace)
-    outcome["errors"] = execute.run(job["cells"], job["kind"], entry, namespace, capture)
+    stand_ins = standins.install()
+    failed = execute.run(job["cells"], job["kind"], entry, namespace, capture)
+    outcome["errors"] = stand_ins.notes + failed
     outcome["inferred"].extend(capture.skipped)
     outcome["timings"]["code_s"] = round(time.perf_counter() - started, 3)
     return namespace, capture
@@ -106,14 +107,18 @@ def run(job: dict, outcome: dict) -> np.ndarray | None:
 
     found = from_contract(namespace, keras, budget["seed"])
     if found is None:
-        found = search(namespace, capture, keras)
+        found = search(namespace, capture, keras, job.get("model_variable"))
     outcome["model_source"] = found.source
     outcome["inferred"].extend(found.notes)
     model = found.model
     if not model.built:
         model.build((None, 32, 32, 3))
-    _check_trainable(model)
-    _check_size(model, job.get("max_params"), outcome)
+    try:
+        _check_trainable(model)
+        _check_size(model, job.get("max_params"))
+    except Verdict:  # the model exists: its architecture still earns its points
+        outcome["architecture"] = describe(model)
+        raise
     outcome["fed_labels"] = _fed_labels(found.fit)
     pre = preprocessing(namespace, found.fit, split[0][0])
     one_hot, labels_how = one_hot_labels(model, found.fit)
