@@ -1,6 +1,7 @@
 """How well `grader check`'s quick budget predicts the instructor's standard grade.
 
-Grades the bundled examples and the rule fixtures (tests/rules) at both budgets with
+Grades the bundled examples, the rule fixtures (tests/rules) and the realistic
+submissions (tests/submissions/validity: BatchNorm models among them) at both budgets with
 the bundled calibrations, then prints each score, the differences, the rank
 correlation and how often pass/fail agree, with the time each budget took. Prints
 figures; asserts nothing.
@@ -20,7 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "cifar10-subset"
-SOURCES = [ROOT / "assignments" / "cifar10_cnn" / "examples", ROOT / "tests" / "rules"]
+SOURCES = [
+    ROOT / "assignments" / "cifar10_cnn" / "examples",
+    ROOT / "tests" / "rules",
+    ROOT / "tests" / "submissions" / "validity",  # BatchNorm models and realistic notebooks
+]
 
 
 def ranks(values: list[float]) -> list[float]:

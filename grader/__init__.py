@@ -6,4 +6,4 @@ starts a confined subprocess, ``inside/`` is the only code that runs in it,
 Nothing outside ``inside/`` imports TensorFlow or submission code.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

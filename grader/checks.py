@@ -217,3 +217,25 @@ def findings(arch: dict | None, fed_labels: str | None) -> list[dict]:
             )
         )
     return found
+
+
+TRAIN_TEST_GAP = 0.15  # 3 epochs rarely overfit this much: a gap this size has a cause
+
+
+def generalisation(train_accuracy: float | None, test_accuracy: float | None) -> list[dict]:
+    """Training accuracy far above test accuracy after the grader's brief training: the
+    model behaves differently when predicting. Names the causes seen so far."""
+    if train_accuracy is None or test_accuracy is None:
+        return []
+    if train_accuracy - test_accuracy <= TRAIN_TEST_GAP:
+        return []
+    return [
+        _finding(
+            f"training accuracy {train_accuracy:.3f} in the last epoch, but {test_accuracy:.3f} "
+            "on the test images: the model predicts much worse than it trained",
+            "look for what changes between training and predicting: layers that use "
+            "`training` (custom layers, BatchNormalization that is frozen or shared), "
+            "preprocessing inside the model, or a small training set learnt by heart "
+            "(more Dropout, fewer parameters).",
+        )
+    ]

@@ -25,8 +25,19 @@ LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
 ]
 
 
+def _add_weights(p: argparse.ArgumentParser) -> None:
+    """Where the pretrained weights are: grading mounts them, ``grader weights`` fills them."""
+    p.add_argument(
+        "--weights",
+        metavar="DIR",
+        help="pretrained keras.applications weights submissions may load (default: "
+        "$GRADER_WEIGHTS, then ~/.cache/grader/keras-models; see `grader weights`)",
+    )
+
+
 def _add_setup(p: argparse.ArgumentParser, budget_help: str) -> None:
-    """What decides how a model is trained: assignment, budget, data, sandbox, limits."""
+    """What decides how a model is trained: assignment, budget, data, weights, sandbox,
+    limits."""
     p.add_argument(
         "--assignment",
         default="cifar10_cnn",
@@ -40,6 +51,7 @@ def _add_setup(p: argparse.ArgumentParser, budget_help: str) -> None:
         "(default: $GRADER_DATA, then the Keras cache)",
     )
     p.add_argument("--budget", metavar="NAME", help=budget_help)
+    _add_weights(p)
     p.add_argument(
         "--sandbox",
         choices=("auto", "strict", "process"),
@@ -135,7 +147,52 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--assignment", default="cifar10_cnn", metavar="NAME_OR_PATH")
     bundle.add_argument("--output", default="autograder.zip", metavar="ZIP")
     bundle.set_defaults(module="grader.commands.gradescope_bundle")
+    _add_weights_command(sub)
     return parser
+
+
+def _add_weights_command(sub: argparse._SubParsersAction) -> None:
+    """``grader weights add|list``: the cache of pretrained weights submissions may load."""
+    weights = sub.add_parser(
+        "weights", help="pretrained keras.applications weights submissions may load offline"
+    )
+    weights.set_defaults(module="grader.commands.weights")
+    actions = weights.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add an application's ImageNet weights: downloaded through Keras, or copied "
+        "with --from",
+    )
+    add.add_argument(
+        "names",
+        nargs="+",
+        metavar="NAME",
+        help="a keras.applications name, any case: MobileNetV2, vgg16, resnet50, mobilenet_v2",
+    )
+    add.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="copy the application's .h5 files from this folder (e.g. ~/.keras/models) "
+        "instead of downloading",
+    )
+    top = add.add_mutually_exclusive_group()
+    top.add_argument(
+        "--include-top",
+        dest="include_top",
+        action="store_true",
+        default=None,
+        help="the variant with the ImageNet classifier (include_top=True)",
+    )
+    top.add_argument(
+        "--no-top",
+        dest="include_top",
+        action="store_false",
+        help="the variant without it (include_top=False), what transfer learning loads; "
+        "downloads default to it, --from copies both unless told",
+    )
+    _add_weights(add)
+    _add_weights(actions.add_parser("list", help="the files the cache holds, with sizes"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,14 +7,29 @@ sandbox never decides what a student is told.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from grader import pretrained
 from grader.assignment import Limits
 from grader.verdict import Problem
 
 _RUN_ALL = "run your notebook from the top (Restart & Run All) before handing it in"
+# Keras's get_file could not fetch a keras.applications weights file (group 1: its name).
+MISSING_WEIGHTS = r"URL fetch failure on \S*/keras-applications/\S*?([\w.\-]+\.h5)\b"
 
-# (pattern on "ExceptionName: message", hint); first match wins.
-HINTS: list[tuple[str, str]] = [
+
+def _weights_hint(file: str) -> str:
+    name = pretrained.application_of(file) or "NAME"
+    return (
+        f"the grader has no copy of `{file}`: the instructor adds it with `grader weights add "
+        f"{name}` (README, 'Pretrained weights'); this is the grading environment, not your "
+        "code."
+    )
+
+
+# (pattern on "ExceptionName: message", hint: a template for the pattern's groups or a
+# function of them); first match wins.
+HINTS: list[tuple[str, str | Callable[..., str]]] = [
     (
         r"missing 1 required positional argument: 'units'",
         "Keras 3 has no `output_dim`: the number of neurons is `units`, e.g. Dense(units=64) "
@@ -110,14 +125,15 @@ HINTS: list[tuple[str, str]] = [
         "that is Colab-only code (drive.mount, /content paths): the grader is not Colab; load "
         "the data with cifar10.load_data() and remove the Colab lines.",
     ),
+    (MISSING_WEIGHTS, _weights_hint),
     (
         r"URL fetch failure|Name or service not known|Temporary failure in name resolution"
         r"|Network is unreachable",
-        "there is no internet while grading: use weights=None instead of downloaded "
-        "weights, and load CIFAR-10 with cifar10.load_data().",
+        "there is no internet while grading: load CIFAR-10 with cifar10.load_data(), and do "
+        "not download files in your code.",
     ),
     (
-        r"^(?:ModuleNotFoundError|ImportError): No module named '([\w.]+)'",
+        r"^(?:ModuleNotFoundError|ImportError|StandInError): No module named '([\w.]+)'",
         "the grading environment does not have `{0}` installed: this is the environment, "
         "not your logic. Remove the import, or ask your instructor to add `{0}`.",
     ),
@@ -191,7 +207,7 @@ def hint_for(exception: str, message: str) -> str:
     for pattern, hint in HINTS:
         found = re.search(pattern, text)
         if found:
-            return hint.format(*found.groups())
+            return hint.format(*found.groups()) if isinstance(hint, str) else hint(*found.groups())
     return DEFAULT_HINT
 
 
@@ -203,12 +219,14 @@ def kind_for(exception: str, message: str) -> str:
     """Failure kind of an exception that stopped grading."""
     if _resource(message):
         return "resources"
+    if re.search(MISSING_WEIGHTS, message):
+        return "environment"
     if exception in ("SyntaxError", "IndentationError", "TabError"):
         return "syntax"
     if exception in ("MemoryError", "ResourceExhaustedError", "_ArrayMemoryError"):
         return "memory"
     missing = re.match(r"No module named '([\w.]+)'", message)
-    if exception in ("ModuleNotFoundError", "ImportError") and missing:
+    if exception in ("ModuleNotFoundError", "ImportError", "StandInError") and missing:
         top = missing.group(1).split(".")[0]
         if top not in ("keras", "tensorflow"):
             return "environment"
@@ -221,6 +239,9 @@ def from_record(record: dict, kind: str | None = None, limits: Limits | None = N
     exception = str(record.get("exception", "Error"))
     message = str(record.get("message", ""))
     line = f"{exception}: {message}" if exception and message else exception or message
+    weights = re.search(MISSING_WEIGHTS, message)
+    if weights:  # the file first: the line is cut at 500 characters, and on the terminal
+        line = f"pretrained weights {weights[1]} not in the grader's cache, no network ({line})"
     hint = hint_for(exception, message)
     resource = _resource(message)
     if resource and limits is not None:

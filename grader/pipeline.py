@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from grader import __version__, checks, data, diagnose, results, run, sandbox, scoring
+from grader import __version__, checks, data, diagnose, pretrained, results, run, sandbox, scoring
 from grader.assignment import Assignment, Limits
 from grader.calibration import Calibration
 from grader.collect import Submission
@@ -50,6 +50,7 @@ def context(
     out: Path | None,
     limits: Limits,
     isolation: sandbox.Isolation,
+    weights: Path | None,
 ) -> Iterator[Context]:
     """Load the data once per batch and lay out what every sandbox shares."""
     budget = assignment.spec.budget_named(budget_name)
@@ -65,7 +66,9 @@ def context(
             isolation,
             scratch / "data",
             len(grading.test.labels),
-            checks.max_params(assignment.spec.rules),
+            max_params=checks.max_params(assignment.spec.rules),
+            model_variable=assignment.spec.model_variable,
+            weights=weights,
         )
         yield Context(assignment, budget_name, grading, settings, scratch, out)
     finally:
@@ -82,6 +85,7 @@ def cache_key(sub: Submission, ctx: Context) -> str:
         asdict(ctx.settings.limits),
         asdict(ctx.settings.budget),
         ctx.settings.isolation.level,
+        pretrained.listing(ctx.settings.weights),  # weights added since may change the verdict
         ctx.calibration.summary() if ctx.calibration else None,
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
@@ -159,6 +163,37 @@ def _fed_labels(outcome: dict) -> str | None:
     return fed if fed in ("one_hot", "class numbers") else None
 
 
+def _train_accuracy(outcome: dict) -> float | None:
+    """Training accuracy in the last epoch of the grader's training, when it is a number."""
+    try:
+        value = outcome["history"]["curves"]["accuracy"][-1]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _batch_norm(outcome: dict) -> dict | None:
+    """What the trainer re-estimated (README, "How a grade is made"), as plain ints."""
+    found = outcome.get("batch_norm")
+    if not isinstance(found, dict):
+        return None
+    values = {k: found.get(k) for k in ("layers", "images")}
+    return values if all(type(v) is int for v in values.values()) else None
+
+
+def _notes(outcome: dict) -> list[str]:
+    """What the grader inferred or did for this model, in the student's terms."""
+    notes = list(outcome.get("inferred", []))
+    bn = _batch_norm(outcome)
+    if bn:
+        notes.append(
+            f"BatchNormalization: the moving mean and variance of {bn['layers']} layer(s) were "
+            f"re-estimated from {bn['images']} training images after training, as a longer "
+            "training would have settled them; no trained weight changed"
+        )
+    return notes
+
+
 @dataclass(frozen=True)
 class Measured:
     """What one run in the sandbox showed, before any scoring."""
@@ -222,8 +257,12 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "errors": [e.to_json() for e in errors],
         "duration_s": round(m.seconds, 3),
         "model_source": outcome.get("model_source"),
-        "findings": checks.findings(outcome.get("architecture"), _fed_labels(outcome)),
-        "inferred": outcome.get("inferred", []),
+        "findings": [
+            *checks.findings(outcome.get("architecture"), _fed_labels(outcome)),
+            *checks.generalisation(_train_accuracy(outcome), acc),
+        ],
+        "inferred": _notes(outcome),
+        "batch_norm": _batch_norm(outcome),
         "source": str(sub.origin),
         "kind": sub.kind,
         "sandbox": {**ctx.settings.isolation.to_json(), "limits": asdict(ctx.settings.limits)},

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import sandbox
+from grader import pretrained, sandbox
 from grader.assignment import Budget, Limits
 from grader.collect import SKIPPED_NAMES, Submission
 
@@ -40,6 +40,8 @@ class Settings:
     data_dir: Path  # training images and labels, test images: nothing else
     n_test: int
     max_params: int | None = None  # above it, rejected before any training
+    model_variable: str | None = None  # the spec's name for the model to grade
+    weights: Path | None = None  # pretrained Keras weights, shown read-only where Keras looks
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ def _box(
     job["out_dir"] = job["paths"]["exchange" if stage == "student" else "out"]
     job_path.write_text(json.dumps(job))
     binds = {**binds, "/job.json": (job_path, False)}
+    if settings.weights is not None and iso.level == sandbox.BUBBLEWRAP:
+        binds[sandbox.KERAS_MODELS] = (settings.weights, False)
     argv = [
         sys.executable,
         "-I",
@@ -116,6 +120,15 @@ def _box(
     return sandbox.Box(
         argv, binds, sandbox.environment(iso, home, settings.budget.threads), settings.limits, uid
     )
+
+
+def _link_weights(home: Path, cache: Path) -> None:
+    """Process fallback: $KERAS_HOME/models holds a link to each cached file, so Keras finds
+    them and anything it downloads stays in the run's own folder, never in the cache."""
+    models = home / ".keras" / "models"
+    models.mkdir(parents=True)
+    for path in pretrained.files(cache):
+        (models / path.name).symlink_to(path)
 
 
 def _supervise(confined: sandbox.Confined, deadline: float) -> sandbox.Exit:
@@ -130,6 +143,9 @@ def _supervise(confined: sandbox.Confined, deadline: float) -> sandbox.Exit:
 
 def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutput:
     dirs = _layout(sub, root)
+    if settings.weights is not None and settings.isolation.level != sandbox.BUBBLEWRAP:
+        _link_weights(dirs["home"], settings.weights)
+        _link_weights(dirs["home_t"], settings.weights)
     drop = settings.isolation.drop_uid
     uid_student = UID_BASE + 2 * slot if drop else None
     uid_trainer = UID_BASE + 2 * slot + 1 if drop else None
@@ -146,6 +162,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
             "entry_name": str(entry),
             "cells": [{"number": c.number, "source": c.source} for c in sub.cells],
             "max_params": settings.max_params,
+            "model_variable": settings.model_variable,
         },
         {
             "/data": data,

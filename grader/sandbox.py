@@ -30,6 +30,7 @@ BUBBLEWRAP, PROCESS = "bubblewrap", "process"
 MODES = ("auto", "strict", PROCESS)
 PROBE_UID = 60999
 WORK = "/home/student"  # the submission's working folder inside bubblewrap
+KERAS_MODELS = f"{WORK}/.keras/models"  # $KERAS_HOME/models: Keras's application weights
 POLL_S = 0.1
 WATCHDOG_MARGIN_MB = 512  # over the heap limit: the rlimit should fire first, cleanly
 FALLBACK_GAPS = (
@@ -183,13 +184,18 @@ def _python_paths() -> list[Path]:
 
 
 def _parents(paths: list[str]) -> list[str]:
-    """Traversable parent folders (bubblewrap would copy a host 0700 like /root)."""
+    """Traversable parent folders (bubblewrap would copy a host 0700 like /root); inside the
+    work folder writable like it (Keras writes into $KERAS_HOME, beside its models folder)."""
     out: list[str] = []
     for p in paths:
         for parent in reversed(Path(p).parents[:-1]):
             if str(parent) not in out and str(parent) not in ("/usr",):
                 out.append(str(parent))
-    return [arg for d in out for arg in ("--perms", "0755", "--dir", d)]
+    return [
+        arg
+        for d in out
+        for arg in ("--perms", "1777" if Path(d).is_relative_to(WORK) else "0755", "--dir", d)
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tests.conftest import EXAMPLES, cli
 
@@ -18,7 +19,8 @@ def _timed(argv: list[str]) -> float:
 
 
 def test_console_script_and_version():
-    done = subprocess.run(["grader", "--version"], capture_output=True, text=True)
+    script = Path(sys.executable).parent / "grader"  # this environment's, activated or not
+    done = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("grader ")
 
 

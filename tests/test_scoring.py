@@ -101,3 +101,12 @@ def test_failed_run_scores_only_what_was_checked():
     assert scoring.total(list(result.values())) == 0
     assert result["runs"].message == "TypeError: boom"
     assert result["convolutions"].message.startswith("not checked")
+
+
+def test_a_large_train_test_gap_is_a_finding_with_its_causes():
+    found = checks.generalisation(0.47, 0.12)
+    assert len(found) == 1 and "0.470" in found[0]["message"] and "0.120" in found[0]["message"]
+    assert "BatchNormalization" in found[0]["hint"]
+    assert checks.generalisation(0.45, 0.44) == []  # normal after 3 epochs
+    assert checks.generalisation(0.30, 0.50) == []  # dropout makes training look worse
+    assert checks.generalisation(None, 0.4) == [] == checks.generalisation(0.9, None)

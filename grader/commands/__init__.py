@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
-from grader import pipeline, sandbox, terminal
+from grader import pipeline, pretrained, sandbox, terminal
 from grader.assignment import Assignment, Limits
 from grader.cli import LIMIT_FLAGS
 
@@ -41,4 +41,12 @@ def grading(
 ) -> AbstractContextManager[pipeline.Context]:
     """The batch's context from the command line: data loaded, sandbox chosen. Commands
     calibrate it once the submissions are collected, so a usage error never waits."""
-    return pipeline.context(spec, budget_name, args.data, out, limits(args, spec), isolation(args))
+    return pipeline.context(
+        spec,
+        budget_name,
+        args.data,
+        out,
+        limits(args, spec),
+        isolation(args),
+        pretrained.for_grading(args.weights),
+    )

@@ -8,6 +8,9 @@ python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet ./grader
 # CIFAR-10 into the Keras cache now, so grading needs no network.
 /autograder/venv/bin/python -c "import keras; keras.datasets.cifar10.load_data()"
+# Pretrained keras.applications weights the submissions may load (README, "Pretrained
+# weights"), into the cache grading mounts read-only; uncomment for transfer learning.
+# /autograder/venv/bin/grader weights add MobileNetV2 VGG16 ResNet50
 # Calibrate the standard budget on this data and these versions (kept when the bundled
 # calibration already matches), then remove the solutions: only the calibration is needed
 # to grade, and nothing a submission could find should hold the answer.
