@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.errors import UsageError
+from grader.inside import protocol
 
 BATCHES = "cifar-10-batches-py"
 TARBALL = "cifar-10-python.tar.gz"
@@ -193,6 +194,6 @@ def for_budget(dataset: Dataset, train_images: int, test_images: int) -> Grading
 def write_for_sandbox(data: GradingData, folder: Path) -> None:
     """What a submission may see: training images and labels, test images only."""
     folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / "train_x.npy", data.train.images)
-    np.save(folder / "train_y.npy", data.train.labels)
-    np.save(folder / "test_x.npy", data.test.images)
+    arrays = (data.train.images, data.train.labels, data.test.images)
+    for name, array in zip(protocol.DATA, arrays, strict=True):
+        np.save(folder / f"{name}.npy", array)

@@ -22,6 +22,7 @@ import numpy as np
 from grader import pretrained, sandbox
 from grader.assignment import Budget, Limits
 from grader.collect import SKIPPED_NAMES, Submission
+from grader.inside import protocol
 
 MAX_OUTCOME_BYTES = 8 * 2**20
 UID_BASE = 61000  # as root under bubblewrap, slot s runs as uids UID_BASE + 2s and + 2s + 1
@@ -47,7 +48,7 @@ class Settings:
 @dataclass(frozen=True)
 class RunOutput:
     exit: sandbox.Exit  # of the stage that decided the outcome
-    stage: str  # "student" or "trainer"
+    stage: str  # protocol.STUDENT or protocol.TRAINER
     outcome: dict | None  # None when that stage left nothing readable
     predictions: np.ndarray | None
     malformed: str | None  # why what it left could not be trusted
@@ -97,14 +98,8 @@ def _box(
 ) -> sandbox.Box:
     iso = settings.isolation
     inside = {name: sandbox.path_inside(iso, name, host) for name, (host, _) in binds.items()}
-    job = {
-        **job,
-        "stage": stage,
-        "limits": asdict(settings.limits),
-        "budget": asdict(settings.budget),
-        "paths": {name.strip("/"): path for name, path in inside.items()},
-    }
-    job["out_dir"] = job["paths"]["exchange" if stage == "student" else "out"]
+    paths = {name.strip("/"): path for name, path in inside.items()}
+    job = protocol.job(stage, asdict(settings.budget), asdict(settings.limits), paths, **job)
     job_path.write_text(json.dumps(job))
     binds = {**binds, "/job.json": (job_path, False)}
     if settings.weights is not None and iso.level == sandbox.BUBBLEWRAP:
@@ -156,7 +151,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     data = (settings.data_dir, False)
     student = _box(
         settings,
-        "student",
+        protocol.STUDENT,
         {
             "kind": sub.kind,
             "entry_name": str(entry),
@@ -175,7 +170,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     )
     trainer = _box(
         settings,
-        "trainer",
+        protocol.TRAINER,
         {},
         {"/data": data, "/exchange": (dirs["exchange"], False), "/out": (dirs["out"], True)},
         dirs["home_t"],
@@ -191,9 +186,9 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     exit_student = _supervise(first, deadline)
     outcome, predictions, malformed = read_back(dirs["exchange"], settings.n_test)
     result = RunOutput(
-        exit_student, "student", outcome, predictions, malformed, first.output.text()
+        exit_student, protocol.STUDENT, outcome, predictions, malformed, first.output.text()
     )
-    if exit_student.breach or malformed or not outcome or outcome.get("mode") != "exported":
+    if exit_student.breach or malformed or not outcome or outcome.get("mode") != protocol.EXPORTED:
         second.stop()
         return result
     exit_trainer = _supervise(second, deadline)
@@ -202,38 +197,13 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     if trained is None or trained["failure"] or exit_trainer.breach:
         output += "\n[--- the grader's training process ---]\n" + second.output.text()
     if trained is not None:
-        trained = {
-            **trained,
-            "errors": outcome["errors"],
-            "inferred": outcome["inferred"],
-            "model_source": outcome["model_source"],
-            "mode": "exported",
-            "fed_labels": outcome.get("fed_labels"),
-            "timings": {
-                **outcome["timings"],
-                **{f"trainer_{k}": v for k, v in trained["timings"].items()},
-            },
-        }
-    return RunOutput(exit_trainer, "trainer", trained, predictions, malformed, output)
-
-
-_FIELDS = {
-    "ok": bool,
-    "failure": (dict, type(None)),
-    "errors": list,
-    "inferred": list,
-    "model_source": (str, type(None)),
-    "architecture": (dict, type(None)),
-    "history": (dict, type(None)),
-    "timings": dict,
-    "versions": dict,
-    "mode": (str, type(None)),
-}
+        trained = protocol.merge(outcome, trained)
+    return RunOutput(exit_trainer, protocol.TRAINER, trained, predictions, malformed, output)
 
 
 def read_back(out: Path, n_test: int) -> tuple[dict | None, np.ndarray | None, str | None]:
     """Outcome and predictions as plain data; anything odd is the submission's fault."""
-    path = out / "outcome.json"
+    path = out / protocol.OUTCOME
     if not path.is_file():
         return None, None, None
     if path.stat().st_size > MAX_OUTCOME_BYTES:
@@ -242,19 +212,13 @@ def read_back(out: Path, n_test: int) -> tuple[dict | None, np.ndarray | None, s
         outcome = json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError):
         return None, None, "the run's outcome file is not valid JSON"
-    if not isinstance(outcome, dict):
-        return None, None, "the run's outcome file is not a JSON object"
-    for key, kind in _FIELDS.items():
-        if not isinstance(outcome.get(key), kind):
-            return None, None, f"the run's outcome has a bad '{key}'"
-    if not all(isinstance(e, dict) for e in outcome["errors"]) or not all(
-        isinstance(s, str) for s in outcome["inferred"]
-    ):
-        return None, None, "the run's outcome has bad error records"
-    if not outcome["ok"] or outcome["mode"] == "exported":
+    malformed = protocol.problem(outcome)
+    if malformed:
+        return None, None, malformed
+    if not outcome["ok"] or outcome["mode"] == protocol.EXPORTED:
         return outcome, None, None
     try:
-        predictions = np.load(out / "predictions.npy", allow_pickle=False)
+        predictions = np.load(out / protocol.PREDICTIONS, allow_pickle=False)
     except (OSError, ValueError) as exc:
         return outcome, None, f"the run's predictions cannot be read ({exc})"
     if (

@@ -4,29 +4,25 @@ import pickle
 
 import numpy as np
 
+from grader.inside import protocol
 from grader.run import read_back
 from grader.sandbox import Output
 
-GOOD = {
+GOOD = protocol.new_outcome() | {
     "ok": True,
-    "failure": None,
-    "errors": [],
-    "inferred": [],
     "model_source": "x",
     "architecture": {},
     "history": {},
-    "timings": {},
-    "versions": {},
-    "mode": "trained",
+    "mode": protocol.TRAINED,
 }
 
 
 def _out(tmp_path, outcome, predictions=None):
-    (tmp_path / "outcome.json").write_text(
+    (tmp_path / protocol.OUTCOME).write_text(
         outcome if isinstance(outcome, str) else json.dumps(outcome)
     )
     if predictions is not None:
-        np.save(tmp_path / "predictions.npy", predictions)
+        np.save(tmp_path / protocol.PREDICTIONS, predictions)
     return tmp_path
 
 
@@ -59,10 +55,10 @@ def test_predictions_are_never_unpickled(tmp_path):
             return (os.system, (f"touch {marker}",))
 
     _out(tmp_path, GOOD)
-    (tmp_path / "predictions.npy").write_bytes(pickle.dumps(Evil()))
+    (tmp_path / protocol.PREDICTIONS).write_bytes(pickle.dumps(Evil()))
     _, preds, malformed = read_back(tmp_path, 5)
     assert preds is None and "cannot be read" in malformed
-    np.save(tmp_path / "predictions.npy", np.array([Evil()], dtype=object), allow_pickle=True)
+    np.save(tmp_path / protocol.PREDICTIONS, np.array([Evil()], dtype=object), allow_pickle=True)
     _, preds, malformed = read_back(tmp_path, 5)
     assert preds is None and "cannot be read" in malformed
     assert not marker.exists()

@@ -2,10 +2,10 @@
 
 import sys
 
-from grader.inside import common
+from grader.inside import common, protocol
 
 stage, job = sys.argv[1], sys.argv[2]
-if stage == "student":
+if stage == protocol.STUDENT:
     from grader.inside.student import run
 else:
     from grader.inside.trainer import run

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.inside import describe, errors
+from grader.inside import describe, errors, protocol
 from grader.inside.train import Trainer, encode_labels
 
 Run = Callable[[dict, dict], "np.ndarray | None"]
@@ -33,9 +33,7 @@ def limit_self(limits: dict) -> None:
 
 def load_data(folder: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     d = Path(folder)
-    return tuple(
-        np.load(d / f"{name}.npy", allow_pickle=False) for name in ("train_x", "train_y", "test_x")
-    )
+    return tuple(np.load(d / f"{name}.npy", allow_pickle=False) for name in protocol.DATA)
 
 
 def import_keras(threads: int, outcome: dict):
@@ -84,22 +82,11 @@ def train_and_predict(
 
 
 def main(run: Run, job_path: str) -> None:
-    """Run a stage; whatever happens, leave outcome.json and exit without running any
+    """Run a stage; whatever happens, leave its outcome and exit without running any
     handler the submission registered (atexit, finalizers)."""
     job = json.loads(Path(job_path).read_text())
     limit_self(job["limits"])
-    outcome: dict = {
-        "ok": False,
-        "failure": None,
-        "errors": [],
-        "inferred": [],
-        "model_source": None,
-        "architecture": None,
-        "history": None,
-        "timings": {},
-        "versions": {},
-        "mode": None,
-    }
+    outcome = protocol.new_outcome()
     predictions = None
     try:
         predictions = run(job, outcome)
@@ -115,8 +102,8 @@ def main(run: Run, job_path: str) -> None:
     outcome["memory_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out = Path(job["out_dir"])
     if predictions is not None:
-        np.save(out / "predictions.npy", predictions)
-    (out / "outcome.json").write_text(json.dumps(outcome))
+        np.save(out / protocol.PREDICTIONS, predictions)
+    (out / protocol.OUTCOME).write_text(json.dumps(outcome))
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -17,8 +17,8 @@ import numpy as np
 
 from grader.inside.errors import Verdict
 from grader.inside.infer import Preprocessing
+from grader.inside.protocol import EXPORT, WEIGHTS, X_TEST, X_TRAIN
 
-SPEC = "export.json"
 KERAS_CLASSES = ("Sequential", "Functional")
 
 
@@ -74,25 +74,25 @@ def write(
     train_x: np.ndarray,
     test_x: np.ndarray,
 ) -> None:
-    np.savez(folder / "weights.npz", *initial_weights)
+    np.savez(folder / WEIGHTS, *initial_weights)
     if pre.spec["kind"] == "custom":  # the submission's own function: apply it here
-        np.save(folder / "x_train.npy", np.asarray(pre.apply(train_x), np.float32))
-        np.save(folder / "x_test.npy", np.asarray(pre.apply(test_x), np.float32))
+        np.save(folder / X_TRAIN, np.asarray(pre.apply(train_x), np.float32))
+        np.save(folder / X_TEST, np.asarray(pre.apply(test_x), np.float32))
     spec = {
         "model": model.to_json(),
         "compile": _compile_spec(model, keras),
         "preprocess": pre.spec,
         "one_hot": one_hot,
     }
-    tmp = folder / f".{SPEC}"
+    tmp = folder / f".{EXPORT}"
     tmp.write_text(json.dumps(spec))
-    os.replace(tmp, folder / SPEC)  # last, and whole: the trainer starts when it appears
+    os.replace(tmp, folder / EXPORT)  # last, and whole: the trainer starts when it appears
 
 
 def wait(folder: Path, poll_s: float = 0.02) -> dict:
     """Block until the student stage has exported (the grader kills this stage if it never
     does)."""
-    path = folder / SPEC
+    path = folder / EXPORT
     while not path.exists():
         time.sleep(poll_s)
     try:
@@ -109,7 +109,7 @@ def rebuild(keras, folder: Path, spec: dict):
     as the submission compiled it, with its initial weights."""
     model = keras.models.model_from_json(spec["model"])
     model.compile(**compile_args(keras, spec["compile"]))
-    with np.load(folder / "weights.npz", allow_pickle=False) as stored:
+    with np.load(folder / WEIGHTS, allow_pickle=False) as stored:
         weights = [stored[f"arr_{i}"] for i in range(len(stored.files))]
     model.set_weights(weights)
     return model, weights

@@ -12,7 +12,7 @@ import numpy as np
 
 # Bound by name now, before submission code runs: replacing module attributes later
 # changes nothing here. (What it can still change is only what it exports.)
-from grader.inside import execute, patches, standins
+from grader.inside import execute, patches, protocol, standins
 from grader.inside.common import import_keras, load_data, train_and_predict
 from grader.inside.describe import describe, io_shapes
 from grader.inside.errors import Verdict
@@ -130,9 +130,9 @@ def run(job: dict, outcome: dict) -> np.ndarray | None:
     why_not = blocker(model, keras)
     if why_not is None:
         write_export(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
-        outcome["mode"] = "exported"
+        outcome["mode"] = protocol.EXPORTED
         return None
-    outcome["mode"] = "trained"
+    outcome["mode"] = protocol.TRAINED
     outcome["inferred"].append(f"trained in the submission's own process: {why_not}")
     return train_and_predict(
         trainer,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.inside import common, export, infer
+from grader.inside import common, export, infer, protocol
 from grader.inside.errors import Verdict
 from grader.inside.train import Trainer
 
@@ -20,8 +20,8 @@ def _inputs(exchange: Path, spec: dict, train_x: np.ndarray, test_x: np.ndarray)
     apply = infer.from_spec(spec.get("preprocess") or {})
     if apply is not None:
         return apply(train_x), apply(test_x)
-    x_train = np.load(exchange / "x_train.npy", allow_pickle=False)
-    x_test = np.load(exchange / "x_test.npy", allow_pickle=False)
+    x_train = np.load(exchange / protocol.X_TRAIN, allow_pickle=False)
+    x_test = np.load(exchange / protocol.X_TEST, allow_pickle=False)
     if len(x_train) != len(train_x) or len(x_test) != len(test_x):
         raise Verdict("preprocess() changed the number of images", "error")
     return x_train, x_test
