@@ -18,10 +18,22 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from grader import __version__, checks, data, diagnose, pretrained, results, run, sandbox, scoring
+from grader import (
+    __version__,
+    checks,
+    data,
+    diagnose,
+    pretrained,
+    printed,
+    results,
+    run,
+    sandbox,
+    scoring,
+)
 from grader.assignment import Assignment, Limits
 from grader.calibration import Calibration
 from grader.collect import Submission
+from grader.inside import protocol
 from grader.report import html, plots
 from grader.verdict import FAILURE_KINDS, Problem
 
@@ -144,7 +156,7 @@ def _failure(ran: run.RunOutput, limits: Limits) -> Problem | None:
     if ran.outcome is None:
         code = ran.exit.returncode
         ended = f"killed by {ran.exit.signal}" if ran.exit.signal else f"exit status {code}"
-        who = "your code" if ran.stage == "student" else "the training of your model"
+        who = "your code" if ran.stage == protocol.STUDENT else "the training of your model"
         return Problem(
             "crashed",
             f"{who} ended without a result ({ended})",
@@ -280,19 +292,24 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "timings": outcome.get("timings", {}),
         "versions": outcome.get("versions", {}),
         "memory_peak_mb": ran.exit.peak_rss_mb if ran else None,
-        "trained_in": {"exported": "trainer", "trained": "student"}.get(outcome.get("mode")),
+        "trained_in": protocol.TRAINED_IN.get(outcome.get("mode")),
         "assignment": assignment.spec.name,
         "grader_version": __version__,
         "cache_key": cache_key(sub, ctx),
     }
-    return result, ran.output if ran else None
+    return result, printed.clean(ran.output) if ran else None
 
 
 OnResult = Callable[[dict, bool], None]
 
 
 def grade_all(
-    subs: list[Submission], ctx: Context, force: bool, jobs: int, on_result: OnResult
+    subs: list[Submission],
+    ctx: Context,
+    force: bool,
+    jobs: int,
+    on_result: OnResult,
+    on_start: Callable[[str], None] | None = None,
 ) -> int:
     """Grade every submission, writing each result at once; return the grader's own faults."""
     todo = []
@@ -305,7 +322,13 @@ def grade_all(
             todo.append(sub)
     faults = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_one, sub, ctx): sub for sub in todo}
+
+        def start(sub: Submission) -> tuple[dict, str | None]:
+            if on_start:
+                on_start(sub.id)
+            return grade_one(sub, ctx)
+
+        futures = {pool.submit(start, sub): sub for sub in todo}
         for future in as_completed(futures):
             try:
                 result, output = future.result()

@@ -234,6 +234,7 @@ def environment(isolation: Isolation, home: Path, threads: int) -> dict[str, str
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": "-1",
         "OMP_NUM_THREADS": str(threads),
+        "JOBLIB_MULTIPROCESSING": "0",  # no /dev/shm semaphores here: joblib would complain
         "KERAS_HOME": f"{home_s}/.keras",
     }
 

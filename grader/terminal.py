@@ -22,18 +22,38 @@ def _score(r: dict) -> str:
     return f"{r['score']:g}/{r['max_score']:g}"
 
 
-def line(r: dict, reused: bool) -> str:
+ID_WIDTH = (12, 48)  # the id column fits the batch's longest id, within these bounds
+TAIL = 90  # characters of a failure's message on its line
+
+
+def cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:") + "…"
+
+
+def id_width(ids: list[str]) -> int:
+    return min(max([ID_WIDTH[0], *map(len, ids)]), ID_WIDTH[1])
+
+
+def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
     acc = "" if r.get("accuracy") is None else f"acc {r['accuracy']:.3f}"
     tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
     note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
-    return f"  {r['submission']:<24} {r['status']:<7} {_score(r):>9}  {tail[:90]}{note}"
+    name = cut(r["submission"], width)
+    return f"  {name:<{width}} {r['status']:<7} {_score(r):>9}  {cut(tail, TAIL)}{note}"
 
 
 class Progress:
-    """One line per finished submission; on a terminal also a bar with the time left."""
+    """One line per finished submission; on a terminal also a bar with the time left,
+    elsewhere (CI logs, pipes) a line when each one starts, so a long run is visible."""
 
-    def __init__(self, total: int):
-        self.total = total
+    def __init__(self, ids: list[str]):
+        self.total = len(ids)
+        self.width = id_width(ids)
         self.bar = None
         if sys.stdout.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
@@ -46,7 +66,7 @@ class Progress:
                 TimeRemainingColumn(),
                 transient=True,
             )
-            self.task = self.bar.add_task("grading", total=total)
+            self.task = self.bar.add_task("grading", total=self.total)
 
     def __enter__(self) -> Progress:
         if self.bar:
@@ -57,12 +77,17 @@ class Progress:
         if self.bar:
             self.bar.stop()
 
+    def started(self, submission: str) -> None:
+        if not self.bar:
+            print(f"  {cut(submission, self.width):<{self.width}} started", flush=True)
+
     def done(self, r: dict, reused: bool) -> None:
+        text = line(r, reused, self.width)
         if self.bar:
-            self.bar.console.print(line(r, reused), markup=False, highlight=False)
+            self.bar.console.print(text, markup=False, highlight=False)
             self.bar.advance(self.task)
         else:
-            print(line(r, reused), flush=True)
+            print(text, flush=True)
 
 
 def _problem(p: dict, indent: str = "  ") -> list[str]:

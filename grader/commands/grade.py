@@ -24,13 +24,15 @@ def run(args) -> int:
         ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
-        with terminal.Progress(len(subs)) as progress:
+        with terminal.Progress([s.id for s in subs]) as progress:
 
             def on_result(result: dict, reused: bool) -> None:
                 found.append(result)
                 progress.done(result, reused)
 
-            faults = pipeline.grade_all(subs, ctx, args.force, args.jobs, on_result)
+            faults = pipeline.grade_all(
+                subs, ctx, args.force, args.jobs, on_result, progress.started
+            )
     export(args, found)
     failed = sum(1 for r in found if r["status"] == "failed")
     terminal.say(

@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from grader import printed
 from grader.report import plots
 
 PAGE = "report.html"
@@ -54,6 +55,7 @@ def submission_page(result: dict, output: str) -> str:
         else None,
     }
     arch = result.get("architecture") or {}
+    mine, logs = printed.parts(output)
     return (
         _environment()
         .get_template("submission.html.j2")
@@ -63,7 +65,8 @@ def submission_page(result: dict, output: str) -> str:
             layers=_layers(arch.get("layers")),
             per_class=_per_class(result),
             svg={k: Markup(v) if v else None for k, v in svg.items()},
-            output=output,
+            output=mine,
+            logs=logs,
         )
     )
 

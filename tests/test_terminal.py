@@ -1,0 +1,44 @@
+"""The terminal lines: columns that fit the batch, texts cut at a word, a line when a
+submission starts where no progress bar can show it."""
+
+from grader import terminal
+
+
+def _result(name: str, message: str = "") -> dict:
+    failed = bool(message)
+    return {
+        "submission": name,
+        "status": "failed" if failed else "graded",
+        "score": 0 if failed else 91.5,
+        "max_score": 100,
+        "accuracy": None if failed else 0.4321,
+        "duration_s": 12.3,
+        "failure": {"message": message} if failed else None,
+    }
+
+
+def test_long_ids_keep_the_columns_aligned():
+    ids = ["alice", "bob_the_student_with_a_very_long_name_2024"]
+    width = terminal.id_width(ids)
+    lines = [terminal.line(_result(i), False, width) for i in ids]
+    assert width == len(ids[1])
+    assert len({ln.index("graded") for ln in lines}) == 1
+    assert ids[1] in lines[1]
+
+
+def test_failure_text_is_cut_at_a_word_with_an_ellipsis():
+    message = "TypeError: " + "an error that goes on and on " * 10
+    text = terminal.line(_result("carol", message), False, 12)
+    tail = text.split("0/100", 1)[1].rsplit(" ", 1)[0].strip()
+    assert tail.endswith("…") and len(tail) <= terminal.TAIL
+    assert tail[:-1] == message[: len(tail) - 1].rstrip()  # whole words only
+    assert terminal.cut("short", 90) == "short"
+
+
+def test_started_lines_when_not_on_a_terminal(capsys):
+    with terminal.Progress(["alice", "bob"]) as progress:  # pytest's stdout is no terminal
+        progress.started("alice")
+        progress.done(_result("alice"), False)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["alice", "started"]
+    assert out[1].split()[:2] == ["alice", "graded"]
