@@ -45,6 +45,7 @@ class Limits:
     """Resource limits of one submission's run (each overridable on the command line)."""
 
     wall_time_s: float = 900.0  # the whole run, start to end
+    code_time_s: float = 180.0  # the submission's own code, before the grader trains
     memory_mb: int = 4096  # heap of each process (RLIMIT_DATA) and its tree's RSS
     cpu_time_s: float = 3600.0  # CPU seconds of each process (RLIMIT_CPU)
     processes: int = 512  # processes and threads (RLIMIT_NPROC; TensorFlow needs ~100)

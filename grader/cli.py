@@ -15,6 +15,7 @@ from grader.errors import UsageError
 DEFAULT_OUT = "grader-results"
 LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
     ("--wall-time", "wall_time_s", float, "S"),
+    ("--code-time", "code_time_s", float, "S"),
     ("--memory", "memory_mb", int, "MB"),
     ("--cpu-time", "cpu_time_s", float, "S"),
     ("--processes", "processes", int, "N"),

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader import diagnose
+from grader import verdict
 from grader.errors import UsageError
 from grader.inside.errors import excerpt
 from grader.verdict import Problem
@@ -197,7 +197,7 @@ def _read_module(base: Submission, text: str) -> Submission:
             "line": exc.lineno,
             "excerpt": excerpt(text, exc.lineno),
         }
-        return replace(base, kind="module", problem=diagnose.from_record(record, "syntax"))
+        return replace(base, kind="module", problem=verdict.from_record(record, "syntax"))
     return replace(base, kind="module", cells=(Cell(None, text),))
 
 

@@ -22,20 +22,20 @@ from grader import (
     __version__,
     checks,
     data,
-    diagnose,
     pretrained,
     printed,
     results,
     run,
     sandbox,
     scoring,
+    verdict,
 )
 from grader.assignment import Assignment, Limits
 from grader.calibration import Calibration
 from grader.collect import Submission
 from grader.inside import protocol
 from grader.report import html, plots
-from grader.verdict import FAILURE_KINDS, Problem
+from grader.verdict import Problem
 
 
 @dataclass(frozen=True)
@@ -103,73 +103,6 @@ def cache_key(sub: Submission, ctx: Context) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-def _limit_problem(ran: run.RunOutput, limits: Limits) -> Problem | None:
-    """A watchdog or a kernel limit ended the run: name the limit and its value."""
-    by_breach = {
-        "timeout": Problem(
-            "timeout",
-            f"stopped at the wall-time limit of {limits.wall_time_s:g} s",
-            diagnose.LIMIT_HINTS["timeout"],
-        ),
-        "memory": Problem(
-            "memory",
-            f"stopped at the memory limit of {limits.memory_mb} MB",
-            diagnose.LIMIT_HINTS["memory"],
-        ),
-        "processes": Problem(
-            "resources",
-            f"stopped at the limit of {limits.processes} processes and threads",
-            diagnose.LIMIT_HINTS["processes"],
-        ),
-        "disk": Problem(
-            "resources",
-            "stopped for writing too much into the grader's folders",
-            diagnose.LIMIT_HINTS["disk"],
-        ),
-    }
-    by_signal = {
-        "SIGXCPU": Problem(
-            "resources",
-            f"stopped at the CPU-time limit of {limits.cpu_time_s:g} s",
-            diagnose.LIMIT_HINTS["timeout"],
-        ),
-        "SIGXFSZ": Problem(
-            "resources",
-            f"stopped at the file-size limit of {limits.file_size_mb} MB",
-            diagnose.LIMIT_HINTS["disk"],
-        ),
-    }
-    return by_breach.get(ran.exit.breach) or by_signal.get(ran.exit.signal)
-
-
-def _failure(ran: run.RunOutput, limits: Limits) -> Problem | None:
-    limited = _limit_problem(ran, limits)
-    if limited:
-        return limited
-    if ran.malformed:
-        return Problem(
-            "crashed",
-            ran.malformed,
-            "the submission changed or removed the "
-            "grader's files; do not write files outside your own.",
-        )
-    if ran.outcome is None:
-        code = ran.exit.returncode
-        ended = f"killed by {ran.exit.signal}" if ran.exit.signal else f"exit status {code}"
-        who = "your code" if ran.stage == protocol.STUDENT else "the training of your model"
-        return Problem(
-            "crashed",
-            f"{who} ended without a result ({ended})",
-            "Python itself died: a crash in native code, or the system stopping "
-            "it; the end of the output may say why.",
-        )
-    record = ran.outcome["failure"]
-    if record is not None:
-        kind = record.get("kind")
-        return diagnose.from_record(record, kind if kind in FAILURE_KINDS else None, limits)
-    return None
-
-
 def _fed_labels(outcome: dict) -> str | None:
     fed = outcome.get("fed_labels")
     return fed if fed in ("one_hot", "class numbers") else None
@@ -227,7 +160,7 @@ def measure(sub: Submission, ctx: Context) -> Measured:
     if failure is None:
         folder = ctx.scratch / "runs" / sub.id
         ran = run.run(sub, ctx.settings, folder)
-        failure = _failure(ran, ctx.settings.limits)
+        failure = verdict.from_run(ran, ctx.settings.limits, ctx.settings.max_params)
         shutil.rmtree(folder, ignore_errors=True)
     acc, matrix = None, None
     if failure is None:
@@ -250,7 +183,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
     score = scoring.total(rubric)
     errors = [
         *sub.notes,
-        *(diagnose.from_record(e, limits=ctx.settings.limits) for e in outcome.get("errors", [])),
+        *(verdict.from_record(e, limits=ctx.settings.limits) for e in outcome.get("errors", [])),
     ]
     result = {
         "submission": sub.id,

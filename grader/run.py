@@ -14,6 +14,7 @@ import queue
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class RunOutput:
     predictions: np.ndarray | None
     malformed: str | None  # why what it left could not be trusted
     output: str  # head and tail of what the submission printed
+    running: dict | None = None  # where its code was when a limit stopped it
 
 
 def run(sub: Submission, settings: Settings, root: Path) -> RunOutput:
@@ -126,14 +128,29 @@ def _link_weights(home: Path, cache: Path) -> None:
         (models / path.name).symlink_to(path)
 
 
-def _supervise(confined: sandbox.Confined, deadline: float) -> sandbox.Exit:
+def _supervise(
+    confined: sandbox.Confined, deadline: float, code_done: tuple[float, Path] | None = None
+) -> sandbox.Exit:
+    """Wait for a stage, looking at its limits; ``code_done`` is the code-phase deadline
+    and the marker that ends that phase (student stage)."""
     while not confined.done():
         try:
             confined.popen.wait(timeout=sandbox.POLL_S)
         except subprocess.TimeoutExpired:  # time for a look
             if confined.watch(deadline):
                 break
+            if code_done and time.monotonic() > code_done[0] and not code_done[1].exists():
+                confined.breach = sandbox.CODE_TIME
+                break
     return confined.stop()
+
+
+def _running(exchange: Path) -> dict | None:
+    """Where the student's code was last seen running (its heartbeat), when it says."""
+    try:
+        return protocol.running(json.loads((exchange / protocol.HEARTBEAT).read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutput:
@@ -183,10 +200,19 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     second = sandbox.Confined(iso, trainer, dirs["home_t"], {dirs["out"]: 64 * 2**20})
     deadline = first.started + settings.limits.wall_time_s
 
-    exit_student = _supervise(first, deadline)
+    code_deadline = first.started + settings.limits.code_time_s
+    exit_student = _supervise(
+        first, deadline, (code_deadline, dirs["exchange"] / protocol.CODE_DONE)
+    )
     outcome, predictions, malformed = read_back(dirs["exchange"], settings.n_test)
     result = RunOutput(
-        exit_student, protocol.STUDENT, outcome, predictions, malformed, first.output.text()
+        exit_student,
+        protocol.STUDENT,
+        outcome,
+        predictions,
+        malformed,
+        first.output.text(),
+        _running(dirs["exchange"]) if exit_student.breach or not outcome else None,
     )
     if exit_student.breach or malformed or not outcome or outcome.get("mode") != protocol.EXPORTED:
         second.stop()

@@ -32,6 +32,7 @@ PROBE_UID = 60999
 WORK = "/home/student"  # the submission's working folder inside bubblewrap
 KERAS_MODELS = f"{WORK}/.keras/models"  # $KERAS_HOME/models: Keras's application weights
 POLL_S = 0.1
+CODE_TIME = "code_time"  # the breach of the code-phase limit (the student stage's code)
 WATCHDOG_MARGIN_MB = 512  # over the heap limit: the rlimit should fire first, cleanly
 FALLBACK_GAPS = (
     "network: the submission can reach the network and this machine's services",

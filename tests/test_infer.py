@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grader.inside import infer
-from grader.inside.errors import Verdict
+from grader.inside.errors import Failure
 from grader.inside.patches import FitCall
 
 RAW = np.random.default_rng(0).integers(0, 256, (300, 32, 32, 3), dtype=np.uint8)
@@ -52,8 +52,10 @@ def test_submission_preprocess_wins_and_generators_fall_back():
 
 
 def test_resized_images_cannot_be_replayed():
-    with pytest.raises(Verdict, match=r"shape \(64, 64, 3\)"):
+    with pytest.raises(Failure) as raised:
         infer.preprocessing({}, _fit(np.zeros((10, 64, 64, 3), "float32")), RAW)
+    assert raised.value.code == "resized_for_fit"
+    assert raised.value.facts == {"shape": "(64, 64, 3)"}
 
 
 class _Model:

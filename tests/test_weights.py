@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import diagnose, pretrained
+from grader import pretrained, verdict
 from tests.conftest import EXAMPLES, SUBMISSIONS, cli, results, tiny_batch
 
 MOBILENET = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
@@ -54,7 +54,7 @@ def test_names_and_files_map_to_applications():
 def test_keras_download_errors_are_told_apart():
     """Keras 3.15's get_file, word for word, under bubblewrap (no network namespace)."""
     url = "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
-    weights = diagnose.from_record(
+    weights = verdict.from_record(
         {
             "exception": "Exception",
             "message": f"URL fetch failure on {url}{MOBILENET}: None -- [Errno -3] "
@@ -65,7 +65,7 @@ def test_keras_download_errors_are_told_apart():
         f"pretrained weights {MOBILENET} "
     )
     assert "grader weights add MobileNetV2" in weights.hint
-    dataset = diagnose.from_record(
+    dataset = verdict.from_record(
         {
             "exception": "Exception",
             "message": "URL fetch failure on https://www.cs.toronto.edu/~kriz/"

@@ -91,10 +91,11 @@ def main(run: Run, job_path: str) -> None:
     try:
         predictions = run(job, outcome)
         outcome["ok"] = True
-    except errors.Verdict as exc:
-        outcome["failure"] = errors.problem(str(exc), exc.kind)
-        if exc.kind == "no_model" and outcome["errors"]:
-            outcome["failure"] = root_cause(outcome["errors"])
+    except errors.Failure as exc:
+        cause = errors.root_cause(exc.errors)
+        outcome["failure"] = cause or errors.failure(exc.code, exc.facts)
+        if cause:
+            outcome["errors"].remove(cause)
     except MemoryError as exc:
         outcome["failure"] = errors.record(exc, "memory")
     except Exception as exc:  # the submission's model or code failed: its verdict
@@ -107,12 +108,3 @@ def main(run: Run, job_path: str) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
-
-
-def root_cause(found: list[dict]) -> dict:
-    """Why no model came to be: the first error that is not a knock-on NameError (nor a
-    note that a missing module was stood in for)."""
-    real = [e for e in found if not e.get("stood_in")] or found
-    cause = next((e for e in real if e["exception"] != "NameError"), real[0])
-    found.remove(cause)
-    return cause

@@ -6,12 +6,17 @@ import traceback
 from types import TracebackType
 
 
-class Verdict(Exception):
-    """A failure that is not a Python error in student code: no model, wrong output..."""
+class Failure(Exception):
+    """One of the grader's own checks failed (no model, not compiled, too large...): a
+    stable code and its facts; the trusted side words message and hint (grader/verdict.py).
+    ``errors`` are the student's recorded errors: when one of them caused this (the model
+    is empty, or not compiled, because a line failed), that one is the headline."""
 
-    def __init__(self, message: str, kind: str):
-        super().__init__(message)
-        self.kind = kind
+    def __init__(self, code: str, errors: list[dict] | None = None, **facts):
+        super().__init__(code)
+        self.code = code
+        self.facts = facts
+        self.errors = errors or []
 
 
 # Filename given to compiled student code -> (cell number or None, source).
@@ -46,10 +51,31 @@ def record(exc: BaseException, kind: str | None = None) -> dict:
         "cell": cell,
         "line": line,
         "excerpt": excerpt(source, line),
+        "raised_in": _raised_in(exc.__traceback__),
     }
     if kind:
         out["kind"] = kind
     return out
+
+
+def _raised_in(tb: TracebackType | None) -> str | None:
+    """The package whose code raised (keras, tensorflow...), None for the student's own."""
+    frames = [frame for frame, _ in traceback.walk_tb(tb)]
+    if not frames or frames[-1].f_code.co_filename in SOURCES:
+        return None
+    return str(frames[-1].f_globals.get("__name__", "")).split(".")[0] or None
+
+
+def root_cause(found: list[dict]) -> dict | None:
+    """The error that kept the model from being: raised inside Keras or TensorFlow (a
+    layer, optimizer or download that failed) before one raised elsewhere, and any before
+    a knock-on NameError; notes about stood-in modules never. The first of the best."""
+    real = [e for e in found if not e.get("stood_in")]
+
+    def rank(e: dict) -> tuple:
+        return (e.get("raised_in") not in ("keras", "tensorflow"), e["exception"] == "NameError")
+
+    return min(real, key=rank) if real else None
 
 
 def _student_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
@@ -60,12 +86,13 @@ def _student_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:
     return found
 
 
-def problem(message: str, kind: str) -> dict:
-    """A failure record that is not an exception (no model, wrong output size)."""
+def failure(code: str, facts: dict | None = None) -> dict:
+    """The record of a failed check of the grader's own (see ``Failure``)."""
     return {
+        "code": code,
+        "facts": facts or {},
         "exception": "",
-        "message": message,
-        "kind": kind,
+        "message": code,
         "cell": None,
         "line": None,
         "excerpt": [],

@@ -95,10 +95,7 @@ def run(cells: list[dict], kind: str, entry: Path, namespace: dict, capture: Cap
             else:
                 exec(compile(source, filename, "exec"), namespace)
         except SystemExit:
-            found.append(
-                errors.problem("the code called exit(); the grader went on", "error")
-                | {"cell": number}
-            )
+            found.append(errors.failure("called_exit") | {"cell": number})
         except Exception as exc:  # a failing cell never stops the others
             found.append(errors.record(exc))
     capture.current_cell = None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.inside.errors import Verdict
+from grader.inside.errors import Failure
 from grader.inside.infer import Preprocessing
 from grader.inside.protocol import EXPORT, WEIGHTS, X_TEST, X_TRAIN
 
@@ -101,7 +101,7 @@ def wait(folder: Path, poll_s: float = 0.02) -> dict:
         assert isinstance(spec["compile"], dict)
         return spec
     except Exception:
-        raise Verdict("the exported model could not be read", "crashed") from None
+        raise Failure("export_unreadable") from None
 
 
 def rebuild(keras, folder: Path, spec: dict):

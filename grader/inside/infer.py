@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.inside.errors import Verdict
+from grader.inside.errors import Failure
 from grader.inside.patches import FitCall, as_array
 
 Preprocess = Callable[[np.ndarray], np.ndarray]
@@ -138,12 +138,7 @@ def preprocessing(namespace: dict, fit: FitCall | None, loader_images: np.ndarra
             "preprocessing could not be seen)"
         )
     if seen.shape[1:] != loader_images.shape[1:]:
-        raise Verdict(
-            f"fit() got images of shape {tuple(seen.shape[1:])}, not (32, 32, 3): the grader "
-            "cannot repeat that preprocessing on the test images; resize inside the model "
-            "(keras.layers.Resizing) or define preprocess(images)",
-            "error",
-        )
+        raise Failure("resized_for_fit", shape=str(tuple(seen.shape[1:])))
     found = _affine(loader_images, seen)
     how = "inferred from the images passed to fit()"
     if found is None:

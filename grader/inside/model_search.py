@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grader.inside.errors import Verdict
+from grader.inside.errors import Failure
 from grader.inside.patches import Capture, FitCall
 
 
@@ -26,9 +26,7 @@ def from_contract(namespace: dict, keras, seed: int) -> Found | None:
     keras.utils.set_random_seed(seed)
     model = build()  # its exceptions are the student's, reported by the harness
     if not isinstance(model, keras.Model):
-        raise Verdict(
-            f"build_model() returned {type(model).__name__}, not a keras.Model", "no_model"
-        )
+        raise Failure("not_a_model", type=type(model).__name__)
     return Found(model, "build_model()")
 
 
@@ -105,11 +103,7 @@ def search(namespace: dict, capture: Capture, keras, wanted: str | None = None) 
     contract"); the result says why, and which other models were seen."""
     top = _candidates(namespace, capture, keras)
     if not top:
-        raise Verdict(
-            "no Keras model was found: define build_model() returning a compiled "
-            "model, or build and compile one in the notebook",
-            "no_model",
-        )
+        raise Failure("no_model")
     best, why = _choose(top, capture, wanted)
     found = Found(best, _describe(best, top[id(best)][1], capture), capture.first_fit(best))
     found.notes.append(f"graded this model: {why}")

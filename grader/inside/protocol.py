@@ -23,6 +23,8 @@ PREDICTIONS = "predictions.npy"  # the stage that trained: N x 10 float scores
 EXPORT = "export.json"  # the student stage's model export, written last and whole...
 WEIGHTS = "weights.npz"  # ...after its initial weights...
 X_TRAIN, X_TEST = "x_train.npy", "x_test.npy"  # ...and images its own preprocess() made
+HEARTBEAT = "running.json"  # the student stage: {cell, line, excerpt} its code is at
+CODE_DONE = "code.done"  # the student stage: the submission's code has finished
 
 NONE = type(None)
 # Outcome fields every stage leaves, with their JSON types.
@@ -92,6 +94,21 @@ def problem(outcome: object) -> str | None:
         isinstance(s, str) for s in outcome["inferred"]
     ):
         return "the run's outcome has bad error records"
+    return None
+
+
+def running(value: object) -> dict | None:
+    """A heartbeat read back: where the code was, or None when it is not one."""
+    if not isinstance(value, dict):
+        return None
+    cell, line, excerpt = value.get("cell"), value.get("line"), value.get("excerpt")
+    if (
+        type(cell) in (int, NONE)
+        and type(line) is int
+        and isinstance(excerpt, list)
+        and all(isinstance(x, str) for x in excerpt)
+    ):
+        return {"cell": cell, "line": line, "excerpt": excerpt[:12]}
     return None
 
 

@@ -3,6 +3,7 @@ trainer stage (or, when it cannot be rebuilt without its code, train it right he
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -12,10 +13,10 @@ import numpy as np
 
 # Bound by name now, before submission code runs: replacing module attributes later
 # changes nothing here. (What it can still change is only what it exports.)
-from grader.inside import execute, patches, protocol, standins
+from grader.inside import execute, heartbeat, patches, protocol, standins
 from grader.inside.common import import_keras, load_data, train_and_predict
 from grader.inside.describe import describe, io_shapes
-from grader.inside.errors import Verdict
+from grader.inside.errors import Failure
 from grader.inside.export import blocker
 from grader.inside.export import write as write_export
 from grader.inside.infer import one_hot_labels, preprocessing
@@ -33,21 +34,25 @@ def _loader_split(train_x: np.ndarray, train_y: np.ndarray) -> tuple:
     return (train_x[:cut], y[:cut]), (train_x[cut:], y[cut:])
 
 
-def _check_trainable(model) -> None:
-    """Fail fast, before training, on what training could only fail on obscurely."""
+# A failed line that could have left the model uncompiled: compile() or its optimizer.
+_COMPILING = re.compile(
+    r"compile|optimi[sz]er|\bloss|\b(sgd|adam\w*|rmsprop|adagrad|adadelta|nadam|ftrl|lion)\b",
+    re.IGNORECASE,
+)
+
+
+def _failed_line(error: dict) -> str:
+    return next((x for x in error.get("excerpt", []) if x.startswith(">")), "")
+
+
+def _check_trainable(model, failed: list[dict]) -> None:
+    """Fail fast, before training, on what training could only fail on obscurely; when a
+    line of the student's failed on the way (compile, the optimizer), that is the cause."""
     if not getattr(model, "compiled", False):
-        raise Verdict(
-            "the model is not compiled: call model.compile(optimizer=..., "
-            "loss=..., metrics=['accuracy']) before training",
-            "error",
-        )
+        raise Failure("not_compiled", [e for e in failed if _COMPILING.search(_failed_line(e))])
     _, output = io_shapes(model)
     if output and output[-1] != 10:
-        raise Verdict(
-            f"the model outputs {output[-1]} values per image, but CIFAR-10 "
-            "has 10 classes: end with Dense(10, activation='softmax')",
-            "error",
-        )
+        raise Failure("wrong_output_units", units=output[-1])
 
 
 def _copy_files(source: Path, target: Path) -> None:
@@ -63,9 +68,7 @@ def _check_size(model, max_params: int | None) -> None:
     """Reject an oversized model in seconds, before training could run out of memory."""
     params = model.count_params()
     if max_params is not None and params > max_params:
-        raise Verdict(
-            f"the model has {params:,} parameters, more than the {max_params:,} allowed", "rejected"
-        )
+        raise Failure("too_many_params", params=params, max_params=max_params)
 
 
 def _fed_labels(fit) -> str | None:
@@ -90,7 +93,8 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     capture = patches.Capture()
     patches.install(keras, split, budget, capture, namespace)
     stand_ins = standins.install()
-    failed = execute.run(job["cells"], job["kind"], entry, namespace, capture)
+    with heartbeat.Heartbeat(Path(job["out_dir"])):
+        failed = execute.run(job["cells"], job["kind"], entry, namespace, capture)
     outcome["errors"] = stand_ins.notes + failed
     outcome["inferred"].extend(capture.skipped)
     outcome["timings"]["code_s"] = round(time.perf_counter() - started, 3)
@@ -107,16 +111,21 @@ def run(job: dict, outcome: dict) -> np.ndarray | None:
 
     found = from_contract(namespace, keras, budget["seed"])
     if found is None:
-        found = search(namespace, capture, keras, job.get("model_variable"))
+        try:
+            found = search(namespace, capture, keras, job.get("model_variable"))
+        except Failure as exc:  # why there is none: the lines that failed
+            raise Failure(exc.code, outcome["errors"], **exc.facts) from None
     outcome["model_source"] = found.source
     outcome["inferred"].extend(found.notes)
     model = found.model
+    if type(model).__name__ == "Sequential" and not model.layers:
+        raise Failure("empty_model", outcome["errors"])
     if not model.built:
         model.build((None, 32, 32, 3))
     try:
-        _check_trainable(model)
+        _check_trainable(model, outcome["errors"])
         _check_size(model, job.get("max_params"))
-    except Verdict:  # the model exists: its architecture still earns its points
+    except Failure:  # the model exists: its architecture still earns its points
         outcome["architecture"] = describe(model)
         raise
     outcome["fed_labels"] = _fed_labels(found.fit)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.inside import common, export, infer, protocol
-from grader.inside.errors import Verdict
+from grader.inside.errors import Failure
 from grader.inside.train import Trainer
 
 
@@ -23,7 +23,7 @@ def _inputs(exchange: Path, spec: dict, train_x: np.ndarray, test_x: np.ndarray)
     x_train = np.load(exchange / protocol.X_TRAIN, allow_pickle=False)
     x_test = np.load(exchange / protocol.X_TEST, allow_pickle=False)
     if len(x_train) != len(train_x) or len(x_test) != len(test_x):
-        raise Verdict("preprocess() changed the number of images", "error")
+        raise Failure("preprocess_count")
     return x_train, x_test
 
 

@@ -1,7 +1,7 @@
-"""Turn an exception seen in a submission into a kind and a hint a student can act on.
-
-Runs on the trusted side on plain text (exception name and message), so the
-sandbox never decides what a student is told.
+"""Hints for what Python and Keras raise in a submission: a kind and a hint a student
+can act on, found by regular expressions on the exception's name and message (and on
+the line that failed). Plain text on the trusted side: the sandbox never decides what a
+student is told. The grader's own failures have codes instead (``grader.verdict``).
 """
 
 from __future__ import annotations
@@ -10,12 +10,48 @@ import re
 from collections.abc import Callable
 
 from grader import pretrained
-from grader.assignment import Limits
-from grader.verdict import Problem
 
 _RUN_ALL = "run your notebook from the top (Restart & Run All) before handing it in"
 # Keras's get_file could not fetch a keras.applications weights file (group 1: its name).
 MISSING_WEIGHTS = r"URL fetch failure on \S*/keras-applications/\S*?([\w.\-]+\.h5)\b"
+
+
+COMPILE = (
+    "call model.compile(optimizer=..., loss=..., metrics=['accuracy']) before training or "
+    "returning the model."
+)
+TOO_BIG = (
+    "use fewer or narrower layers: most parameters sit in the Dense layer after Flatten; "
+    "more pooling, or GlobalAveragePooling2D instead of Flatten, shrinks it."
+)
+NO_GRAPHVIZ = r"You must install (?:pydot|graphviz)"  # keras.utils.plot_model
+_DATA_SIZE = (
+    "the grader's cifar10.load_data() returns fewer images than CIFAR-10 (its training "
+    "images, split 80/20): do not hard-code 50000 or 10000; use len(x_train) or "
+    "x_train.shape[0]."
+)
+_OPTIMIZERS = {
+    "sgd": "SGD",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "adamax": "Adamax",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "nadam": "Nadam",
+}
+# (pattern on "ExceptionName: message", pattern on the line that failed, hint): for errors
+# whose message alone says nothing (an empty AssertionError, an IndexError).
+LINE_HINTS = [
+    (
+        r"^IndexError",
+        r"physical_devices\(\s*['\"]GPU|list_logical_devices\(\s*['\"]GPU",
+        "the grader has no GPU, so that list is empty: guard the line with "
+        "`if gpus:`, or remove it (your model runs on the CPU the same).",
+    ),
+    (r"^AssertionError", r"\b(?:50000|49999|10000|9999|60000)\b", _DATA_SIZE),
+    (r"^(?:IndexError|ValueError)", r"\b(?:50000|49999|10000|9999|60000)\b", _DATA_SIZE),
+]
 
 
 def _weights_hint(file: str) -> str:
@@ -30,6 +66,40 @@ def _weights_hint(file: str) -> str:
 # (pattern on "ExceptionName: message", hint: a template for the pattern's groups or a
 # function of them); first match wins.
 HINTS: list[tuple[str, str | Callable[..., str]]] = [
+    (
+        r"cannot import name 'ImageDataGenerator' from 'keras\.preprocessing",
+        "Keras 3 has no keras.preprocessing.image: import ImageDataGenerator from "
+        "tensorflow.keras.preprocessing.image, or augment inside the model with layers such "
+        "as keras.layers.RandomFlip('horizontal') and keras.layers.RandomRotation(0.1).",
+    ),
+    (
+        r"filepath provided must end in `\.keras`",
+        "a checkpoint of the whole model is a `.keras` file in Keras 3: "
+        "ModelCheckpoint('best.keras'), or save_weights_only=True with 'best.weights.h5'.",
+    ),
+    (
+        r"module 'keras\.optimizers' has no attribute '(\w+)'",
+        lambda name: (
+            f"optimizers are classes in Keras 3: keras.optimizers.{_OPTIMIZERS.get(name, name)}"
+            f"(learning_rate=...), or the name as a string, optimizer='{name.lower()}'."
+        ),
+    ),
+    (
+        NO_GRAPHVIZ,
+        "plot_model needs pydot and Graphviz's `dot` program, which the grading environment "
+        "does not have: this is the environment, not your model; the grade does not need the "
+        "plot.",
+    ),
+    (
+        r"/content\b|/MyDrive|/gdrive",
+        "that is a Colab path (/content, Google Drive), which does not exist where your "
+        "notebook is graded: read and write files relative to the notebook's folder, e.g. "
+        "model.save('model.keras').",
+    ),
+    (
+        r"out of bounds for axis 0 with size \d+|into shape \((?:50000|10000|60000)\b",
+        _DATA_SIZE,
+    ),
     (
         r"missing 1 required positional argument: 'units'",
         "Keras 3 has no `output_dim`: the number of neurons is `units`, e.g. Dense(units=64) "
@@ -138,11 +208,6 @@ HINTS: list[tuple[str, str | Callable[..., str]]] = [
         "not your logic. Remove the import, or ask your instructor to add `{0}`.",
     ),
     (
-        r"parameters, more than the",
-        "use fewer or narrower layers: most parameters sit in the Dense layer after "
-        "Flatten; more pooling, or GlobalAveragePooling2D instead of Flatten, shrinks it.",
-    ),
-    (
         r"^FileNotFoundError",
         "your code runs in a fresh, empty folder: files you expected to find (saved models, "
         "local datasets, Drive paths) are not there; load data with cifar10.load_data().",
@@ -161,20 +226,7 @@ HINTS: list[tuple[str, str | Callable[..., str]]] = [
         "Python cannot read this line: look for a missing bracket, colon or quote, or "
         "output pasted into a code cell.",
     ),
-    (
-        r"no Keras model was found",
-        "define build_model() returning a compiled keras.Model (see the assignment's template), "
-        "and make sure the cells that build your model run without errors.",
-    ),
-    (
-        r"values per image, but CIFAR-10 has 10",
-        "the last layer needs one unit per class: Dense(10, activation='softmax').",
-    ),
-    (
-        r"model is not compiled|must call `compile\(\)`|You must call `compile",
-        "call model.compile(optimizer=..., loss=..., metrics=['accuracy']) before returning "
-        "the model.",
-    ),
+    (r"must call `compile\(\)`|You must call `compile", COMPILE),
 ]
 LIMIT_HINTS = {
     "timeout": "the grader trains your model itself for a fixed budget: remove long loops, "
@@ -202,8 +254,12 @@ RESOURCE_ERRORS = [
 DEFAULT_HINT = "read the line shown above; " + _RUN_ALL + " to see the same error yourself."
 
 
-def hint_for(exception: str, message: str) -> str:
+def hint_for(exception: str, message: str, failed_line: str = "") -> str:
+    """The hint for an error, from its message, or from the line that failed."""
     text = f"{exception}: {message}"
+    for pattern, line_pattern, hint in LINE_HINTS:
+        if re.search(pattern, text) and re.search(line_pattern, failed_line):
+            return hint
     for pattern, hint in HINTS:
         found = re.search(pattern, text)
         if found:
@@ -211,15 +267,16 @@ def hint_for(exception: str, message: str) -> str:
     return DEFAULT_HINT
 
 
-def _resource(message: str):
+def resource_limit(message: str):
+    """The sandbox limit an error message shows was reached: (pattern, limit, hint key)."""
     return next((r for r in RESOURCE_ERRORS if re.search(r[0], message)), None)
 
 
 def kind_for(exception: str, message: str) -> str:
     """Failure kind of an exception that stopped grading."""
-    if _resource(message):
+    if resource_limit(message):
         return "resources"
-    if re.search(MISSING_WEIGHTS, message):
+    if re.search(MISSING_WEIGHTS, message) or re.match(NO_GRAPHVIZ, message):
         return "environment"
     if exception in ("SyntaxError", "IndentationError", "TabError"):
         return "syntax"
@@ -231,31 +288,3 @@ def kind_for(exception: str, message: str) -> str:
         if top not in ("keras", "tensorflow"):
             return "environment"
     return "error"
-
-
-def from_record(record: dict, kind: str | None = None, limits: Limits | None = None) -> Problem:
-    """A problem from the sandbox's plain error record (exception, message, cell, line);
-    an error caused by a sandbox limit names the limit and its value."""
-    exception = str(record.get("exception", "Error"))
-    message = str(record.get("message", ""))
-    line = f"{exception}: {message}" if exception and message else exception or message
-    weights = re.search(MISSING_WEIGHTS, message)
-    if weights:  # the file first: the line is cut at 500 characters, and on the terminal
-        line = f"pretrained weights {weights[1]} not in the grader's cache, no network ({line})"
-    hint = hint_for(exception, message)
-    resource = _resource(message)
-    if resource and limits is not None:
-        line = f"{line} (reached {resource[1](limits)})"
-        hint = LIMIT_HINTS[resource[2]]
-    return Problem(
-        kind=kind or kind_for(exception, message),
-        message=line[:500],
-        hint=hint,
-        cell=_int(record.get("cell")),
-        line=_int(record.get("line")),
-        excerpt=[str(x)[:300] for x in record.get("excerpt", [])][:12],
-    )
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,6 +1,6 @@
 import pytest
 
-from grader import diagnose
+from grader import hints, verdict
 
 CASES = [
     (
@@ -57,7 +57,7 @@ CASES = [
 
 @pytest.mark.parametrize(("exc", "message", "kind", "hint"), CASES)
 def test_known_errors_get_kind_and_hint(exc, message, kind, hint):
-    problem = diagnose.from_record(
+    problem = verdict.from_record(
         {"exception": exc, "message": message, "cell": 4, "line": 2, "excerpt": [">   2 | x"]}
     )
     assert problem.kind == kind
@@ -66,4 +66,40 @@ def test_known_errors_get_kind_and_hint(exc, message, kind, hint):
 
 
 def test_unknown_errors_get_the_default_hint():
-    assert diagnose.hint_for("KeyError", "'foo'") == diagnose.DEFAULT_HINT
+    assert hints.hint_for("KeyError", "'foo'") == hints.DEFAULT_HINT
+
+
+def test_the_graders_own_failures_are_worded_on_the_trusted_side():
+    record = {"code": "too_many_params", "facts": {"params": 6_000_000, "max_params": 5_000_000}}
+    problem = verdict.from_record(record)
+    assert problem.kind == "rejected"
+    assert problem.message == "the model has 6,000,000 parameters, more than the 5,000,000 allowed"
+    assert "GlobalAveragePooling2D" in problem.hint
+    for code, expected in verdict.CODES.items():
+        assert expected.kind in verdict.FAILURE_KINDS and expected.hint, code
+
+
+def test_forged_or_unknown_codes_cannot_break_the_wording():
+    missing = verdict.from_record({"code": "wrong_output_units", "facts": {}})
+    assert missing.message.startswith("the model outputs ? values")
+    forged = verdict.from_record({"code": "not_a_model", "facts": {"type": "{0.__class__}"}})
+    assert forged.message == "build_model() returned {0.__class__}, not a keras.Model"
+    unknown = verdict.from_record({"code": "no_such_code", "facts": []})
+    assert unknown.kind == "no_model"
+
+
+def test_tensorflow_out_of_memory_is_said_plainly():
+    from grader.assignment import Limits
+
+    oom = "OOM when allocating tensor with shape[{}] and type float on cpu [Op:{}]"
+    weight = oom.format("65536,8192", "StatelessRandomUniformV2")
+    rejected = verdict.from_record(
+        {"exception": "ResourceExhaustedError", "message": weight}, max_params=5_000_000
+    )
+    assert rejected.kind == "rejected" and "536,870,912 parameters" in rejected.message
+    data = oom.format("1600,224,224,3", "ResizeBilinear")
+    memory = verdict.from_record(
+        {"exception": "ResourceExhaustedError", "message": data}, limits=Limits(memory_mb=1024)
+    )
+    assert memory.kind == "memory"
+    assert "1,600 x 224 x 224 x 3" in memory.message and "1024 MB" in memory.message
