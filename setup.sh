@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the grader and its tests need, inside the project: the Debian/Ubuntu
-# packages (bubblewrap for the sandbox, chromium and chromium-driver for the browser test)
+# packages (bubblewrap for the sandbox, chromium and chromium-driver for the browser test,
+# graphviz for the notebooks that call keras.utils.plot_model)
 # where it may install them, and a virtual environment in .venv with the grader and its
 # test extra. Idempotent: a second run only checks, in a second or two.
 #
@@ -12,7 +13,7 @@ cd "$(dirname "$0")"
 
 VENV=${GRADER_VENV:-.venv}
 EXTRAS=${GRADER_EXTRAS:-test,notebook}
-SYSTEM_PACKAGES=(bubblewrap chromium chromium-driver)
+SYSTEM_PACKAGES=(bubblewrap chromium chromium-driver graphviz)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -21,6 +22,7 @@ cost() {
     case "$1" in
         bubblewrap) echo "bubblewrap: no sandbox; grading falls back to '--sandbox process' (submissions can read the grader's files and use the network; '--sandbox strict' refuses to grade)" ;;
         chromium | chromium-driver) echo "$1: the test that opens the HTML reports in a real browser is skipped" ;;
+        graphviz) echo "graphviz: keras.utils.plot_model in a notebook fails (noted with a hint; the grade does not need it)" ;;
         python3-venv) echo "python3-venv: no virtual environment can be made; install it, or run with PYTHON=/path/to/a/python that has venv" ;;
     esac
 }

@@ -69,6 +69,8 @@ class Rule:
     one_of: tuple[str, ...] = ()
     hint: str = ""  # shown when the rule fails: how to fix it
     reject: bool = False  # failing it before training rejects the submission in seconds
+    required: bool = False  # failing it means not passing, whatever the score
+    cap: float | None = None  # a required rule that fails caps the score at this
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,23 @@ def load(name_or_path: str) -> Assignment:
     if not 0 < spec.pass_mark <= 1:
         raise UsageError(f"{path.name}: pass_mark must be a fraction in (0, 1]")
     spec.budget_named(spec.check_budget)  # names the budgets when check_budget is unknown
-    return Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
+    loaded = Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
+    _validate_caps(loaded, path.name)
+    return loaded
+
+
+def _validate_caps(loaded: Assignment, where: str) -> None:
+    """A cap belongs to a required rule and lies within the rubric's points."""
+    for i, rule in enumerate(loaded.spec.rules):
+        if rule.cap is None:
+            continue
+        if not rule.required:
+            raise UsageError(f"{where}: rules[{i}].cap: only a required rule can cap the score")
+        if not 0 <= rule.cap <= loaded.max_score:
+            raise UsageError(
+                f"{where}: rules[{i}].cap: must be between 0 and the rubric's "
+                f"{loaded.max_score:g} points, got {rule.cap:g}"
+            )
 
 
 def _with_full_budgets(table: dict, where: str) -> dict:

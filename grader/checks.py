@@ -21,6 +21,7 @@ class Check:
     max_points: float
     message: str
     hint: str = ""
+    required: bool = False  # failing it means not passing, whatever the score
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -140,6 +141,7 @@ def evaluate(rules: tuple[Rule, ...], arch: dict | None) -> list[Check]:
                 0.0,
                 r.points,
                 f"not checked: no model was built (expected {r.expect})",
+                required=r.required,
             )
             for r in rules
         ]
@@ -152,7 +154,8 @@ def evaluate(rules: tuple[Rule, ...], arch: dict | None) -> list[Check]:
             f"{rule.expect}: found {shown}" if ok else f"expected {rule.expect}, found {shown}"
         )
         hint = "" if ok else rule.hint
-        checks.append(Check(rule.name, ok, rule.points if ok else 0.0, rule.points, message, hint))
+        points = rule.points if ok else 0.0
+        checks.append(Check(rule.name, ok, points, rule.points, message, hint, rule.required))
     return checks
 
 

@@ -180,7 +180,8 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
     rubric = scoring.rubric(
         assignment, scale, failure.message if failure else None, outcome.get("architecture"), acc
     )
-    score = scoring.total(rubric)
+    score = scoring.total(rubric, assignment.spec.rules)
+    required = scoring.required_failed(rubric)
     errors = [
         *sub.notes,
         *(verdict.from_record(e, limits=ctx.settings.limits) for e in outcome.get("errors", [])),
@@ -190,7 +191,9 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "status": "failed" if failure else "graded",
         "score": score,
         "max_score": assignment.max_score,
-        "passed": score >= assignment.spec.pass_mark * assignment.max_score,
+        "passed": score >= assignment.spec.pass_mark * assignment.max_score and not required,
+        "required_failed": [c.name for c in required],
+        "not_passing_because": scoring.not_passing_because(rubric),
         "pass_mark": round(assignment.spec.pass_mark * assignment.max_score, 2),
         "accuracy": acc,
         "confusion": m.confusion,

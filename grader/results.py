@@ -17,6 +17,7 @@ GRADEBOOK_FIELDS = [
     "score",
     "max_score",
     "passed",
+    "required_failed",  # required rules that failed (then not passing, whatever the score)
     "accuracy",
     "margin",  # accuracy minus the calibrated threshold for full points
     "budget",
@@ -80,6 +81,7 @@ def write_gradebook(out: Path) -> None:
                 "accuracy": _blank(r.get("accuracy")),
                 "margin": _blank((r.get("calibration") or {}).get("margin")),
                 "budget": (r.get("budget") or {}).get("name", ""),
+                "required_failed": ";".join(r.get("required_failed") or []),
             }
         )
     write_atomic(out / GRADEBOOK, buffer.getvalue())

@@ -83,5 +83,24 @@ def rubric(
     return [runs, *evaluate(spec.rules, arch), acc_check]
 
 
-def total(checks: list[Check]) -> float:
-    return round(sum(c.points for c in checks), 2)
+def total(checks: list[Check], rules: tuple = ()) -> float:
+    """The points of every check; a failed required rule with a ``cap`` caps them."""
+    score = round(sum(c.points for c in checks), 2)
+    failed = {c.name for c in required_failed(checks)}
+    caps = [r.cap for r in rules if r.name in failed and r.cap is not None]
+    return min([score, *caps])
+
+
+def required_failed(checks: list[Check]) -> list[Check]:
+    """Required rules that failed: the submission does not pass, whatever its score."""
+    return [c for c in checks if c.required and not c.passed]
+
+
+def not_passing_because(checks: list[Check]) -> str | None:
+    """Why a submission does not pass although its score may reach the pass mark."""
+    failed = required_failed(checks)
+    if not failed:
+        return None
+    return "not passing: " + "; ".join(
+        f"required rule '{c.name}' failed: {c.message}" for c in failed
+    )

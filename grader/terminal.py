@@ -42,6 +42,8 @@ def id_width(ids: list[str]) -> int:
 def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
     acc = "" if r.get("accuracy") is None else f"acc {r['accuracy']:.3f}"
     tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
+    if r.get("required_failed"):
+        tail = f"{tail}  not passing: required {', '.join(r['required_failed'])} failed"
     note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
     name = cut(r["submission"], width)
     return f"  {name:<{width}} {r['status']:<7} {_score(r):>9}  {cut(tail, TAIL)}{note}"
@@ -103,6 +105,8 @@ def _problem(p: dict, indent: str = "  ") -> list[str]:
 def check_summary(r: dict, result_path: str) -> str:
     verdict = "PASS" if r["passed"] else "NOT YET PASSING"
     out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
+    if r.get("not_passing_because"):
+        out.append(r["not_passing_because"])
     if r.get("accuracy") is not None:
         margin = r["calibration"]["margin"]
         out.append(
@@ -117,7 +121,8 @@ def check_summary(r: dict, result_path: str) -> str:
         )
     for c in r["checks"]:
         mark = "ok " if c["passed"] else "-- "
-        out.append(f"  {mark}{c['name']:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
+        name = f"{c['name']}*" if c.get("required") else c["name"]
+        out.append(f"  {mark}{name:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
         if c.get("hint"):
             out.append(f"  {'':<19} hint: {c['hint']}")
     if r.get("failure"):

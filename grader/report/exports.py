@@ -23,17 +23,24 @@ def _problem_text(p: dict) -> str:
     return "\n".join([*lines, f"Hint: {p['hint']}"])
 
 
+def _name(check: dict) -> str:
+    """A rubric item's name, marked when the assignment requires it to pass."""
+    return f"{check['name']} (required)" if check.get("required") else check["name"]
+
+
 def _markdown(r: dict) -> str:
     """A student-facing summary of one result in Markdown."""
     verdict = "PASS" if r.get("passed") else "not passing yet"
     out = [f"## {r['submission']}: {r['score']:g} / {r['max_score']:g} ({verdict})", ""]
+    if r.get("not_passing_because"):
+        out += [f"**{r['not_passing_because']}**", ""]
     if r.get("accuracy") is not None:
         out += [f"Test accuracy: {r['accuracy']:.3f}", ""]
     out += ["| check | points | message |", "|---|---|---|"]
     for c in r["checks"]:
         mark = "✅" if c["passed"] else "❌"
         message = c["message"].replace("|", "\\|").replace("\n", " ")
-        out.append(f"| {mark} {c['name']} | {c['points']:g} / {c['max_points']:g} | {message} |")
+        out.append(f"| {mark} {_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
     for title, items in (
         ("Failure", [r["failure"]] if r.get("failure") else []),
         ("Findings", r.get("findings", [])),
@@ -51,7 +58,7 @@ def gradescope(results: list[dict], path: Path) -> None:
     r = results[0]
     tests = [
         {
-            "name": c["name"],
+            "name": _name(c),
             "number": str(i),
             "score": c["points"],
             "max_score": c["max_points"],
@@ -73,6 +80,8 @@ def gradescope(results: list[dict], path: Path) -> None:
             "status": r["status"],
             "accuracy": r.get("accuracy"),
             "failure_kind": (r.get("failure") or {}).get("kind"),
+            "passed": r.get("passed"),
+            "required_failed": r.get("required_failed", []),
         },
     }
     if r.get("accuracy") is not None:
@@ -96,8 +105,11 @@ def junit(results: list[dict], path: Path) -> None:
         )
         for c in r["checks"]:
             case = ET.SubElement(
-                suite, "testcase", name=c["name"], classname=r["submission"], time="0"
+                suite, "testcase", name=_name(c), classname=r["submission"], time="0"
             )
+            if c.get("required"):
+                props = ET.SubElement(case, "properties")
+                ET.SubElement(props, "property", name="required", value="true")
             if not c["passed"]:
                 ET.SubElement(
                     case,

@@ -103,6 +103,7 @@ def index_page(results: list[dict], title: str) -> str:
             failures=failures,
             slowest=sorted(results, key=lambda r: -r["duration_s"])[:5],
             passed=sum(1 for r in results if r.get("passed")),
+            required_failed=[r for r in results if r.get("required_failed")],
             svg={k: Markup(v) if v else None for k, v in svg.items()},
             page=PAGE,
         )
