@@ -72,6 +72,16 @@ def test_network_without_convolutions_scores_lower(batch):
     assert "convolutions" in lost
 
 
+def test_network_without_convolutions_does_not_pass_but_keeps_its_points(batch):
+    """The bundled spec requires convolutions: partial credit, but no pass."""
+    _, _, r, stdout = batch
+    dense = r["dense_only"]
+    assert dense["score"] == round(sum(c["points"] for c in dense["checks"]), 2)  # no cap
+    assert dense["score"] >= dense["pass_mark"]  # the points alone would pass it...
+    assert not dense["passed"] and dense["required_failed"] == ["convolutions"]  # ...not this
+    assert "required rule 'convolutions' failed" in dense["not_passing_because"]
+
+
 def test_keras1_submission_fails_with_a_hint_naming_units(batch):
     _, _, r, _ = batch
     broken = r["keras1_cheatsheet"]

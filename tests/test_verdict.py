@@ -103,3 +103,25 @@ def test_tensorflow_out_of_memory_is_said_plainly():
     )
     assert memory.kind == "memory"
     assert "1,600 x 224 x 224 x 3" in memory.message and "1024 MB" in memory.message
+
+
+def _crashed(signal: str, output: str, peak_mb: float):
+    from grader.run import RunOutput
+    from grader.sandbox import Exit
+
+    return RunOutput(Exit(-11, signal, None, 3.0, peak_mb), "student", None, None, None, output)
+
+
+def test_native_code_dying_of_a_failed_allocation_is_a_memory_verdict():
+    from grader.assignment import Limits
+
+    limits = Limits(memory_mb=4096)
+    abort = (
+        "terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc"
+    )
+    for ran in (_crashed("SIGABRT", abort, 300), _crashed("SIGSEGV", "", 3900)):
+        problem = verdict.from_run(ran, limits)
+        assert problem.kind == "memory" and "4096 MB" in problem.message, problem
+        assert "resize" in problem.hint
+    plain = verdict.from_run(_crashed("SIGSEGV", "Segmentation fault", 300), limits)
+    assert plain.kind == "crashed"  # a crash far from the limit stays a crash
