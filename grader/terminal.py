@@ -42,7 +42,7 @@ def id_width(ids: list[str]) -> int:
 def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
     acc = "" if r.get("accuracy") is None else f"acc {r['accuracy']:.3f}"
     tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
-    if r.get("required_failed"):
+    if r.get("required_failed") and r["status"] == "graded":  # a failed run says its failure
         tail = f"{tail}  not passing: required {', '.join(r['required_failed'])} failed"
     note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
     name = cut(r["submission"], width)
@@ -125,6 +125,8 @@ def check_summary(r: dict, result_path: str) -> str:
         out.append(f"  {mark}{name:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
         if c.get("hint"):
             out.append(f"  {'':<19} hint: {c['hint']}")
+    if any(c.get("required") for c in r["checks"]):
+        out.append("  (* required: failing it means not passing, whatever the score)")
     if r.get("failure"):
         out += ["", f"Failed ({r['failure']['kind']}):", *_problem(r["failure"])]
     if r.get("findings"):

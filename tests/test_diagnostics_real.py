@@ -4,6 +4,7 @@ must get its kind and its hint (so a Keras upgrade that changes a message is cau
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -123,6 +124,7 @@ def raised(tmp_path_factory):
         text=True,
         cwd=tmp_path_factory.mktemp("probe"),
         timeout=300,
+        env={**os.environ, "PATH": ""},  # no Graphviz `dot`, wherever setup.sh installed it
     )
     line = next(x for x in done.stdout.splitlines() if x.startswith("SEEN "))
     return json.loads(line[5:])

@@ -40,7 +40,8 @@ def fallback(tmp_path_factory, data_path):
         "process",
         "--jobs",
         "2",
-        wall_time_s=25,
+        wall_time_s=90,  # honest runs take up to ~40 s with 2 jobs on 2 slow cores
+        code_time_s=40,  # what stops the endless loop
         memory_mb=2048,
     )
     daemons = [

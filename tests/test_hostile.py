@@ -19,6 +19,7 @@ import psutil
 import pytest
 
 import grader
+from grader import printed
 from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, results, spec_text
 
 pytestmark = pytest.mark.slow
@@ -26,8 +27,9 @@ pytestmark = pytest.mark.slow
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 HONEST = (EXAMPLES / "good_cnn.py").read_text()
 DENSE = (EXAMPLES / "dense_only.py").read_text()
-SUITE_LIMITS = {
-    "wall_time_s": 25,
+SUITE_LIMITS = {  # on 2 slow cores an honest run with 2 jobs takes up to ~40 s
+    "wall_time_s": 90,
+    "code_time_s": 40,  # what stops the hung ones
     "memory_mb": 2048,
     "processes": 512,
     "disk_mb": 256,
@@ -44,8 +46,8 @@ EXPECTED = {
     "fork_bomb": ("failed", "resources", "processes and threads", ""),
     "thread_bomb": ("failed", "resources", "processes and threads", ""),
     "memory_hog": ("failed", "memory", "MemoryError", ""),
-    "infinite_loop": ("failed", "timeout", "wall-time limit of 25 s", ""),
-    "sigterm_sleeper": ("failed", "timeout", "wall-time limit of 25 s", ""),
+    "infinite_loop": ("failed", "timeout", "limit of 40 s for running it", ""),
+    "sigterm_sleeper": ("failed", "timeout", "limit of 40 s for running it", ""),
     "setsid_daemon": ("graded", None, "", HONEST),
     "stdout_flood": ("graded", None, "", HONEST),
     "disk_filler": ("failed", "resources", "disk limit", ""),
@@ -234,7 +236,7 @@ def test_no_process_outlives_the_run(suite):
 
 
 def test_output_flood_keeps_head_and_tail(suite):
-    text = _output(suite, "stdout_flood")
+    text, _ = printed.parts(_output(suite, "stdout_flood"))  # the machine's log lines apart
     assert "bytes of output cut" in text and text.rstrip().endswith("FLOOD-END")
     assert len(text.encode()) < 20_000
 

@@ -51,7 +51,8 @@ def test_check_exit_status_follows_the_pass_mark(tmp_path, data_path, tiny_spec)
     good = cli("check", str(EXAMPLES / "good_cnn.py"), *common)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "PASS" in good.stdout
-    assert re.search(r"ok +convolutions +10/10", good.stdout)
+    assert re.search(r"ok +convolutions\* +10/10", good.stdout)
+    assert "* required: failing it means not passing" in good.stdout
     bad = cli("check", str(EXAMPLES / "keras1_cheatsheet.py"), *common)
     assert bad.returncode == 1
     assert "`units`" in bad.stdout and "line 12" in bad.stdout

@@ -42,3 +42,10 @@ def test_started_lines_when_not_on_a_terminal(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["alice", "started"]
     assert out[1].split()[:2] == ["alice", "graded"]
+
+
+def test_a_failed_required_rule_is_named_on_graded_lines_only():
+    graded = _result("dave") | {"required_failed": ["convolutions"]}
+    assert "not passing: required convolutions failed" in terminal.line(graded, False)
+    failed = _result("erin", "TypeError: bad") | {"required_failed": ["convolutions"]}
+    assert "required" not in terminal.line(failed, False)  # the failure is the reason
