@@ -40,8 +40,10 @@ def fallback(tmp_path_factory, data_path):
         "process",
         "--jobs",
         "2",
-        wall_time_s=90,  # honest runs take up to ~40 s with 2 jobs on 2 slow cores
-        code_time_s=40,  # what stops the endless loop
+        wall_time_s=120,  # honest runs take up to ~40 s with 2 jobs on 2 slow cores
+        # What stops the endless loop. As root without bubblewrap no rlimit bounds the fork
+        # bomb: the watchdog counts its thousands of processes, which took over 40 s here.
+        code_time_s=75,
         memory_mb=2048,
     )
     daemons = [

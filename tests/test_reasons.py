@@ -32,6 +32,8 @@ def batch(tmp_path_factory, data_path) -> tuple[Path, dict[str, dict]]:
         str(CODE_TIME),
         "--weights",
         str(empty_cache),
+        "--jobs",
+        "2",  # the two hung ones wait side by side
         memory_mb=2048,
     )
     return out, results(out), done.stdout
@@ -73,15 +75,6 @@ def test_keras_3_habits_get_their_own_hints(batch):
         by_cell[2]["message"].startswith("AssertionError") and "fewer images" in by_cell[2]["hint"]
     )
     assert "best.keras" in by_cell[4]["hint"]
-
-
-def test_a_failed_compile_is_the_headline_not_a_missing_compile(tmp_path_factory, data_path):
-    out, _, _ = tiny_batch(
-        tmp_path_factory, data_path, [SUBMISSIONS / "validity" / "compile_raises.py"]
-    )
-    f = results(out)["compile_raises"]["failure"]
-    assert "'lr'" in f["message"] and "learning_rate" in f["hint"]
-    assert f["line"] == 18
 
 
 def test_resizing_the_data_set_is_a_memory_verdict_naming_the_limit(tmp_path, data_path):

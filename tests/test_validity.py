@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 def batch_norm(tmp_path_factory, data_path) -> dict[str, dict]:
     out = tmp_path_factory.mktemp("bn")
     done = cli("grade", *(str(VALIDITY / n) for n in BATCH_NORM), "--data", data_path,
-               "--out", str(out))  # fmt: skip
+               "--out", str(out), "--jobs", "2")  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     return results(out)
 
@@ -135,6 +135,8 @@ def test_the_spec_can_name_the_model_to_grade(tmp_path, data_path):
 def test_a_model_whose_compile_raised_keeps_its_architecture_points(realistic):
     r = realistic["compile_raises"]
     assert r["status"] == "failed"
+    f = r["failure"]  # the headline is the failed line, not "the model is not compiled"
+    assert "'lr'" in f["message"] and "learning_rate" in f["hint"] and f["line"] == 18
     points = {c["name"]: c["points"] for c in r["checks"]}
     assert points["convolutions"] > 0 and points["pooling"] > 0 and points["dropout"] > 0
     assert points["runs"] == 0 and points["accuracy"] == 0
