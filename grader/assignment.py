@@ -85,6 +85,15 @@ class AccuracyScale:
 
 
 @dataclass(frozen=True)
+class Uncertainty:
+    """Brief training is noisy: how many seeds a standard grade near a threshold gets, and
+    how wide "near" is, in standard errors of the reference's seed-to-seed spread."""
+
+    max_seeds: int = 5  # 1: every grade on the budget's seed alone
+    band_sd: float = 2.0
+
+
+@dataclass(frozen=True)
 class Rubric:
     runs: float
     accuracy: AccuracyScale
@@ -104,6 +113,7 @@ class Spec:
     check_budget: str = STANDARD  # the budget `grader check` uses unless told otherwise
     reference: str | None = None  # folder of reference solutions, relative to the spec
     model_variable: str | None = None  # the notebook variable holding the model to grade
+    uncertainty: Uncertainty = Uncertainty()
 
     def budget_named(self, name: str) -> Budget:
         """``standard`` is ``[budget]``; the others are ``[budgets.NAME]``."""
@@ -167,6 +177,8 @@ def load(name_or_path: str) -> Assignment:
     if not 0 < spec.pass_mark <= 1:
         raise UsageError(f"{path.name}: pass_mark must be a fraction in (0, 1]")
     spec.budget_named(spec.check_budget)  # names the budgets when check_budget is unknown
+    if spec.uncertainty.max_seeds < 1 or spec.uncertainty.band_sd < 0:
+        raise UsageError(f"{path.name}: uncertainty: max_seeds must be >= 1 and band_sd >= 0")
     loaded = Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
     _validate_caps(loaded, path.name)
     return loaded

@@ -93,3 +93,30 @@ def ensure(ctx: Context, allowed: bool) -> Context:
         found = make(ctx, seeds)
         terminal.say(f"grader: wrote {found.path}")
     return replace(ctx, calibration=found)
+
+
+def relate(quick: Context, standard: Context) -> Calibration:
+    """How the quick budget predicts the standard grade, stored with its calibration: the
+    reference's seeds at both budgets, and the assignment's examples graded at both."""
+    assert quick.calibration is not None and standard.calibration is not None
+    pairs = calibration.reference_pairs(quick.calibration, standard.calibration)
+    folder = quick.assignment.directory / "examples"
+    subs, _ = (
+        collect.collect([str(folder)], quick.scratch / "examples") if folder.is_dir() else ([], [])
+    )
+    for sub in subs:
+        fast, full = measure(sub, quick), measure(sub, standard)
+        if fast.accuracy is None or full.accuracy is None:
+            terminal.say(f"  {sub.id:<20} not graded at both budgets: left out")
+            continue
+        pairs.append(
+            {
+                "name": sub.id,
+                "seed": quick.settings.budget.seed,
+                "quick": fast.accuracy,
+                "standard": full.accuracy,
+            }
+        )
+        terminal.say(f"  {sub.id:<20} quick {fast.accuracy:.4f}  standard {full.accuracy:.4f}")
+    chance = quick.assignment.spec.rubric.accuracy.zero_at
+    return calibration.relate(quick.calibration, standard.calibration, pairs, chance)

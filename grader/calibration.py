@@ -22,7 +22,8 @@ from grader import __version__, results
 from grader.assignment import AccuracyScale, Assignment, Budget
 from grader.data import GradingData
 from grader.errors import UsageError
-from grader.scoring import Scale
+from grader.scoring import Scale, scale_from
+from grader.uncertainty import Relation, fit
 
 FOLDER = "calibrations"  # beside the reference solutions
 SOLUTION_SUFFIXES = (".py", ".ipynb")
@@ -89,13 +90,15 @@ class Calibration:
         return sorted({r["seed"] for r in self.content["runs"]})
 
     def scale(self, spec_scale: AccuracyScale) -> Scale:
-        """The spec's curve with its threshold set from this calibration: at or below
-        every run of the reference, so a reference-equivalent model gets full points."""
-        lowest = min(self.accuracies)
-        full_at = min(round(spec_scale.of_reference * lowest, 4), lowest)
-        return Scale(
-            spec_scale.points, full_at, spec_scale.zero_at, spec_scale.of_reference, lowest
-        )
+        return scale_from(spec_scale, min(self.accuracies))
+
+    def relation(self, spec_scale: AccuracyScale) -> Relation | None:
+        """How this (quick) budget predicts the standard grade, when it was related."""
+        found = self.content.get("relation")
+        if not found:
+            return None
+        standard = scale_from(spec_scale, found["standard"]["lowest"])
+        return Relation(found["chance"], found["ratio"], found["residual_sd"], standard)
 
     def summary(self) -> dict:
         """The distribution of the reference's accuracy over its runs."""
@@ -174,6 +177,52 @@ def _matches(wanted: dict, found: dict) -> bool:
     if not wanted["reference"]:
         wanted = {**wanted, "reference": found.get("reference")}
     return wanted == found
+
+
+def reference_pairs(quick: Calibration, standard: Calibration) -> list[dict]:
+    """The reference's accuracy at both budgets, seed by seed."""
+    at_standard = {(r["reference"], r["seed"]): r["accuracy"] for r in standard.content["runs"]}
+    return [
+        {"name": r["reference"], "seed": r["seed"], "quick": r["accuracy"], "standard": found}
+        for r in quick.content["runs"]
+        if (found := at_standard.get((r["reference"], r["seed"]))) is not None
+    ]
+
+
+def _standard_ref(standard: Calibration) -> dict:
+    """Which standard calibration a relation was measured against."""
+    return {
+        "file": standard.path.name,
+        "key": _key_id(standard.content["key"]),
+        "lowest": min(standard.accuracies),
+    }
+
+
+def related(quick: Calibration, standard: Calibration) -> bool:
+    """Whether ``quick`` holds a relation to this very standard calibration."""
+    found = quick.content.get("relation") or {}
+    return found.get("standard") == _standard_ref(standard)
+
+
+def relate(
+    quick: Calibration, standard: Calibration, pairs: list[dict], chance: float
+) -> Calibration:
+    """Store in ``quick``'s file how its accuracy predicts the standard one (fitted on
+    ``pairs`` of accuracies), atomically."""
+    ratio, residual_sd = fit([(p["quick"], p["standard"]) for p in pairs], chance)
+    relation = {
+        "to": "standard",
+        "standard": _standard_ref(standard),
+        "model": "standard - chance = ratio x (quick - chance)",
+        "chance": chance,
+        "ratio": ratio,
+        "residual_sd": residual_sd,
+        "pairs": pairs,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    content = {**quick.content, "relation": relation}
+    results.write_atomic(quick.path, json.dumps(content, indent=2) + "\n")
+    return Calibration(quick.path, content)
 
 
 class NoCalibration(UsageError):

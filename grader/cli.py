@@ -116,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_grading(grade, "training budget from the spec (default: standard)")
     grade.set_defaults(module="grader.commands.grade")
 
-    check = sub.add_parser("check", help="self-check one submission; exit 0 when it passes")
+    check = sub.add_parser(
+        "check",
+        help="self-check one submission; exit 0 when it passes (at a quick budget: is likely "
+        "to pass), 1 when not, 3 when too close to call at a quick budget",
+    )
     check.add_argument("file", metavar="FILE", help="the .ipynb or .py to check")
     _add_grading(
         check,

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.assignment import Assignment
+from grader.assignment import AccuracyScale, Assignment
 from grader.checks import Check, evaluate
+
+ACCURACY = "accuracy"  # the rubric item scored from the kept labels
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,39 @@ def confusion(predictions: np.ndarray, labels: np.ndarray) -> list[list[int]]:
     return matrix.tolist()
 
 
+def scale_from(spec_scale: AccuracyScale, lowest: float) -> Scale:
+    """The spec's curve with its threshold set from a calibration's lowest reference
+    accuracy: at or below every run, so a reference-equivalent model gets full points."""
+    full_at = min(round(spec_scale.of_reference * lowest, 4), lowest)
+    return Scale(spec_scale.points, full_at, spec_scale.zero_at, spec_scale.of_reference, lowest)
+
+
 def accuracy_points(scale: Scale, value: float) -> float:
     """Linear from zero at ``zero_at`` to full at ``full_at``."""
     share = (value - scale.zero_at) / (scale.full_at - scale.zero_at)
     return round(scale.points * min(1.0, max(0.0, share)), 2)
 
 
-def rubric(
-    assignment: Assignment,
-    scale: Scale,
-    failure_message: str | None,
-    arch: dict | None,
-    acc: float | None,
-) -> list[Check]:
+def accuracy_check(scale: Scale, acc: float | None) -> Check:
+    """The accuracy item: points on the calibrated curve, or none when not measured."""
+    if acc is None:
+        return Check(
+            ACCURACY, False, 0.0, scale.points, "not measured: the model was not trained to the end"
+        )
+    points = accuracy_points(scale, acc)
+    return Check(
+        ACCURACY,
+        points >= scale.points,
+        points,
+        scale.points,
+        f"test accuracy {acc:.3f}: full points from {scale.full_at:.3f} "
+        f"({scale.of_reference:g} x the reference's {scale.reference_lowest:.3f}), "
+        f"none at chance ({scale.zero_at:.3f})",
+    )
+
+
+def others(assignment: Assignment, failure_message: str | None, arch: dict | None) -> list[Check]:
+    """Every item of the rubric but accuracy: whether it ran, and the architecture rules."""
     spec = assignment.spec
     if failure_message is None:
         runs = Check(
@@ -61,26 +83,17 @@ def rubric(
         )
     else:
         runs = Check("runs", False, 0.0, spec.rubric.runs, failure_message)
-    if acc is None:
-        acc_check = Check(
-            "accuracy",
-            False,
-            0.0,
-            scale.points,
-            "not measured: the model was not trained to the end",
-        )
-    else:
-        points = accuracy_points(scale, acc)
-        acc_check = Check(
-            "accuracy",
-            points >= scale.points,
-            points,
-            scale.points,
-            f"test accuracy {acc:.3f}: full points from {scale.full_at:.3f} "
-            f"({scale.of_reference:g} x the reference's {scale.reference_lowest:.3f}), "
-            f"none at chance ({scale.zero_at:.3f})",
-        )
-    return [runs, *evaluate(spec.rules, arch), acc_check]
+    return [runs, *evaluate(spec.rules, arch)]
+
+
+def rubric(
+    assignment: Assignment,
+    scale: Scale,
+    failure_message: str | None,
+    arch: dict | None,
+    acc: float | None,
+) -> list[Check]:
+    return [*others(assignment, failure_message, arch), accuracy_check(scale, acc)]
 
 
 def total(checks: list[Check], rules: tuple = ()) -> float:
@@ -94,6 +107,12 @@ def total(checks: list[Check], rules: tuple = ()) -> float:
 def required_failed(checks: list[Check]) -> list[Check]:
     """Required rules that failed: the submission does not pass, whatever its score."""
     return [c for c in checks if c.required and not c.passed]
+
+
+def passes(assignment: Assignment, checks: list[Check]) -> bool:
+    """At or above the pass mark, with every required rule met."""
+    score = total(checks, assignment.spec.rules)
+    return score >= assignment.spec.pass_mark * assignment.max_score and not required_failed(checks)
 
 
 def not_passing_because(checks: list[Check]) -> str | None:

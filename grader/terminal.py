@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from grader import uncertainty
 from grader.assignment import STANDARD
 
 
@@ -39,8 +40,20 @@ def id_width(ids: list[str]) -> int:
     return min(max([ID_WIDTH[0], *map(len, ids)]), ID_WIDTH[1])
 
 
+def _accuracy(r: dict) -> str:
+    if r.get("accuracy") is None:
+        return ""
+    runs = len((r.get("seeds") or {}).get("runs", []))
+    estimate = (r.get("estimate") or {}).get("verdict")
+    return (
+        f"acc {r['accuracy']:.3f}"
+        + (f" (median of {runs} seeds)" if runs > 1 else "")
+        + (f", {estimate}" if estimate else "")
+    )
+
+
 def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
-    acc = "" if r.get("accuracy") is None else f"acc {r['accuracy']:.3f}"
+    acc = _accuracy(r)
     tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
     if r.get("required_failed") and r["status"] == "graded":  # a failed run says its failure
         tail = f"{tail}  not passing: required {', '.join(r['required_failed'])} failed"
@@ -102,23 +115,53 @@ def _problem(p: dict, indent: str = "  ") -> list[str]:
     return [head, *(f"{indent}  {x}" for x in p.get("excerpt", [])), f"{indent}  hint: {p['hint']}"]
 
 
+def _estimate(r: dict) -> list[str]:
+    """A quick run's headline: the standard grade it predicts, and how sure that is."""
+    e, b = r["estimate"], r["budget"]
+    low, high = e["standard_score_range"]
+    out = [
+        f"{r['submission']}: {e['verdict'].upper()} (pass mark {r['pass_mark']:g}): "
+        + (
+            f"about {e['standard_score']:g} points at the standard budget ({low:g}-{high:g})"
+            if e["standard_score"] is not None
+            else f"{low:g}-{high:g} points at the standard budget"
+        )
+    ]
+    if e["standard_accuracy"] is not None:
+        lo, hi = e["standard_accuracy_range"]
+        out.append(
+            f"test accuracy {r['accuracy']:.3f} at budget '{b['name']}' ({b['train_images']} "
+            f"images, {b['epochs']} epochs): about {e['standard_accuracy']:.3f} at the standard "
+            f"budget ({lo:.3f}-{hi:.3f}, {e['band_sd']:g} sd of how the budgets relate)"
+        )
+    out += [f"  {why}" for why in e["why"]]
+    if e["verdict"] == uncertainty.BORDERLINE:
+        out.append(
+            f"Too close to call at this budget: `grader check --budget {STANDARD}` gives the "
+            "instructor's grade (slower)"
+        )
+    elif e["verdict"] == uncertainty.LIKELY_PASS:
+        out.append(f"`grader check --budget {STANDARD}` gives the instructor's exact grade")
+    out.append(f"At budget '{b['name']}' ({_score(r)} points):")
+    return out
+
+
 def check_summary(r: dict, result_path: str) -> str:
-    verdict = "PASS" if r["passed"] else "NOT YET PASSING"
-    out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
+    if r.get("estimate"):
+        out = _estimate(r)
+    else:
+        verdict = "PASS" if r["passed"] else "NOT YET PASSING"
+        out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
     if r.get("not_passing_because"):
         out.append(r["not_passing_because"])
-    if r.get("accuracy") is not None:
+    if r.get("accuracy") is not None and not r.get("estimate"):
         margin = r["calibration"]["margin"]
         out.append(
             f"test accuracy {r['accuracy']:.3f} ({margin:+.3f} from full points at "
             f"{r['calibration']['threshold']:.3f})"
         )
-    if r["budget"]["name"] != STANDARD:
-        out.append(
-            f"Budget '{r['budget']['name']}' ({r['budget']['train_images']} images, "
-            f"{r['budget']['epochs']} epochs): a quick estimate of the grade; "
-            f"`--budget {STANDARD}` gives the instructor's exact one"
-        )
+        if len(r["seeds"]["runs"]) > 1:
+            out.append(r["seeds"]["summary"])
     for c in r["checks"]:
         mark = "ok " if c["passed"] else "-- "
         name = f"{c['name']}*" if c.get("required") else c["name"]

@@ -98,4 +98,5 @@ def test_check_uses_the_quick_budget_and_its_bundled_calibration(tmp_path, data_
     result = json.loads((out / "keras1_cheatsheet" / "result.json").read_text())
     assert result["budget"]["name"] == "quick" and result["budget"]["train_images"] == 2000
     assert result["calibration"]["file"].startswith("cifar10_cnn-quick-")
-    assert "Budget 'quick'" in done.stdout and "--budget standard" in done.stdout
+    assert result["estimate"]["verdict"] == "likely to fail" and not result["passed"]
+    assert "LIKELY TO FAIL" in done.stdout and "At budget 'quick'" in done.stdout

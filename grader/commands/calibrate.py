@@ -1,7 +1,10 @@
 """``grader calibrate``: train the reference for several seeds per budget and write the
-calibration files the accuracy thresholds come from."""
+calibration files the accuracy thresholds come from; relate each other budget to the
+standard one, so a quick check can estimate the grade."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from grader import assignment, calibrate, calibration, terminal
 from grader.assignment import STANDARD
@@ -25,11 +28,26 @@ def run(args) -> int:
             cached = _cached(ctx, name, seeds)
             if cached is not None and not args.force:
                 terminal.say(f"  up to date (--force to redo): {cached.path}")
-                print(report(name, cached))
-                continue
-            made = calibrate.make(ctx, seeds)
+                made = cached
+            else:
+                made = calibrate.make(ctx, seeds)
+            if name != STANDARD:
+                made = _related(args, spec, replace(ctx, calibration=made))
             print(report(name, made))
     return 0
+
+
+def _related(args, spec, quick) -> Calibration:
+    """The quick budget's calibration, related to the standard one unless it already is."""
+    with grading(args, spec, STANDARD, out=None) as standard:
+        standard = calibrate.ensure(standard, allowed=False)
+        if calibration.related(quick.calibration, standard.calibration) and not args.force:
+            return quick.calibration
+        terminal.say(
+            f"grader: relating budget '{quick.budget_name}' to '{STANDARD}': the reference's "
+            "seeds at both, and the assignment's examples graded at both"
+        )
+        return calibrate.relate(quick, standard)
 
 
 def _cached(ctx, name: str, seeds: list[int]) -> Calibration | None:
@@ -44,9 +62,17 @@ def _cached(ctx, name: str, seeds: list[int]) -> Calibration | None:
 def report(name: str, c: Calibration) -> str:
     s = c.summary()
     t = c.content["thresholds"]
-    return (
+    text = (
         f"{name}: reference accuracy mean {s['mean']:.4f} sd {s['sd']:.4f} "
         f"(lowest {s['lowest']:.4f}, highest {s['highest']:.4f}, {s['runs']} runs); "
         f"full points from {t['full_points_at']:.4f}, none at {t['zero_points_at']:.4f}\n"
         f"  {c.path}"
     )
+    rel = c.content.get("relation")
+    if rel:
+        text += (
+            f"\n  predicts the standard accuracy as {rel['chance']:g} + {rel['ratio']:g} x "
+            f"(accuracy - {rel['chance']:g}), residual sd {rel['residual_sd']:.4f} over "
+            f"{len(rel['pairs'])} pairs"
+        )
+    return text

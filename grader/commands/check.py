@@ -1,10 +1,11 @@
-"""``grader check``: a student's self-check of one file; exit 0 when it passes."""
+"""``grader check``: a student's self-check of one file. Exit 0 when it passes (at a
+quick budget: is likely to pass), 1 when not, 3 when a quick run is too close to call."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader import assignment, calibrate, collect, pipeline, terminal
+from grader import assignment, calibrate, collect, pipeline, terminal, uncertainty
 from grader.commands import export, grading
 from grader.errors import UsageError
 
@@ -28,4 +29,6 @@ def run(args) -> int:
     export(args, found)
     result = found[0]
     print(terminal.check_summary(result, str(out / result["submission"] / "result.json")))
+    if result.get("estimate"):
+        return uncertainty.EXIT_STATUS[result["estimate"]["verdict"]]
     return 0 if result["passed"] else 1
