@@ -191,7 +191,7 @@ def _seeds(sub: Submission, ctx: Context, first: Measured, scale, arch) -> tuple
     found = uncertainty.thresholds(
         ctx.assignment, scale, scoring.others(ctx.assignment, None, arch)
     )
-    runs, stopped = [first], None
+    runs, stopped = [first], "a budget other than the standard one is trained once"
     if ctx.budget_name == STANDARD:
         runs, stopped = _seeded(sub, ctx, first, found)
     seed = ctx.settings.budget.seed

@@ -20,6 +20,8 @@ GRADEBOOK_FIELDS = [
     "required_failed",  # required rules that failed (then not passing, whatever the score)
     "accuracy",
     "margin",  # accuracy minus the calibrated threshold for full points
+    "seeds",  # how many seeds the accuracy is the median of
+    "estimate",  # quick budgets: likely to pass, borderline, likely to fail
     "budget",
     "failure_kind",
     "duration_s",
@@ -82,6 +84,8 @@ def write_gradebook(out: Path) -> None:
                 "margin": _blank((r.get("calibration") or {}).get("margin")),
                 "budget": (r.get("budget") or {}).get("name", ""),
                 "required_failed": ";".join(r.get("required_failed") or []),
+                "seeds": len((r.get("seeds") or {}).get("runs", [])) or "",
+                "estimate": (r.get("estimate") or {}).get("verdict", ""),
             }
         )
     write_atomic(out / GRADEBOOK, buffer.getvalue())

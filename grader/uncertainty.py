@@ -123,7 +123,7 @@ def summary(runs: list[dict], steps: list[dict], graded: float, stopped: str | N
     if len(runs) == 1:
         where = (
             f"within {first['band']:.3f} of {first['near']['name']} at "
-            f"{first['near']['accuracy']:.3f}, but only {len(runs)} seed is allowed"
+            f"{first['near']['accuracy']:.3f}; {stopped or 'max_seeds allows no more'}"
             if first["near"]
             else f"more than {first['band']:.3f} (the seed noise) from every threshold"
         )

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, REFERENCE, ROOT, results
+from tests.conftest import EXAMPLES, REFERENCE, ROOT, results, spec_text
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,24 @@ def batch(tmp_path_factory, data_path):
     shutil.copy(REFERENCE, folder / "reference.py")
     forger = (ROOT / "tests" / "hostile" / "forger.py").read_text().replace("{{OUT}}", str(out))
     (folder / "forger.py").write_text(forger + "\n" + (EXAMPLES / "dense_only.py").read_text())
+    # One seed each: the further seeds near a threshold have tests of their own
+    # (test_seeds.py, at the tiny budget); here they would only add minutes.
+    spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
+    spec.write_text(spec_text(max_seeds=1))
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, "grade", str(folder), "--data", data_path, "--out", str(out)],
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            "grade",
+            str(folder),
+            "--data",
+            data_path,
+            "--out",
+            str(out),
+            "--assignment",
+            str(spec),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -5,6 +5,7 @@ Real runs at the quick budget with the bundled calibrations."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,11 @@ def test_a_linear_output_with_a_probability_loss_is_never_likely_to_pass(graded)
     estimate = found[TRAP.stem]["estimate"]
     assert estimate["verdict"] != uncertainty.LIKELY_PASS and not found[TRAP.stem]["passed"]
     assert any("linear output with a probability loss" in why for why in estimate["why"])
+    out, _ = graded
+    with (out / "grades.csv").open() as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    assert rows[TRAP.stem]["estimate"] == estimate["verdict"]
+    assert rows[REFERENCE.stem]["estimate"] == uncertainty.LIKELY_PASS
 
 
 def test_check_exit_status_follows_the_verdict(graded, data_path):

@@ -5,6 +5,7 @@ these tests control, the accuracies are measured."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 import statistics
 from pathlib import Path
@@ -100,8 +101,11 @@ def test_just_below_the_threshold_is_graded_on_the_median_of_its_seeds(far, near
     assert f"median of {SEEDS} seeds" in near["_stdout"]
 
 
-def test_the_report_shows_every_seed(setup, near):
+def test_the_report_and_gradebook_show_every_seed(setup, near):
     _, out = setup
+    with (out / "grades.csv").open() as f:
+        (row,) = csv.DictReader(f)
+    assert row["seeds"] == str(SEEDS) and float(row["accuracy"]) == near["accuracy"]
     page = (out / SUB.stem / "report.html").read_text()
     shown = ", ".join(f"{r['accuracy']:.3f}" for r in near["seeds"]["runs"])
     assert f"graded on {SEEDS} seeds" in page and shown in page

@@ -30,12 +30,22 @@ def _name(check: dict) -> str:
 
 def _markdown(r: dict) -> str:
     """A student-facing summary of one result in Markdown."""
-    verdict = "PASS" if r.get("passed") else "not passing yet"
+    estimate = r.get("estimate")
+    verdict = estimate["verdict"] if estimate else "PASS" if r.get("passed") else "not passing yet"
     out = [f"## {r['submission']}: {r['score']:g} / {r['max_score']:g} ({verdict})", ""]
     if r.get("not_passing_because"):
         out += [f"**{r['not_passing_because']}**", ""]
     if r.get("accuracy") is not None:
         out += [f"Test accuracy: {r['accuracy']:.3f}", ""]
+    if estimate and estimate["standard_score"] is not None:
+        low, high = estimate["standard_score_range"]
+        out += [
+            f"Budget '{r['budget']['name']}' predicts about {estimate['standard_score']:g} "
+            f"points at the standard budget ({low:g}-{high:g}): {estimate['verdict']}.",
+            "",
+        ]
+    if len((r.get("seeds") or {}).get("runs", [])) > 1:
+        out += [r["seeds"]["summary"], ""]
     out += ["| check | points | message |", "|---|---|---|"]
     for c in r["checks"]:
         mark = "✅" if c["passed"] else "❌"
