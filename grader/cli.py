@@ -10,7 +10,7 @@ import importlib
 import sys
 
 from grader import __version__
-from grader.errors import UsageError
+from grader.errors import GraderFault, UsageError
 
 DEFAULT_OUT = "grader-results"
 LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
@@ -109,9 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--jobs",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help="submissions graded at the same time (default: 1)",
+        help="submissions graded at the same time (default: 1; with --cluster, the "
+        "workers' threads)",
+    )
+    grade.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="grade on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (README, "
+        '"Grading on a cluster"; needs pip install "grader[cluster]")',
     )
     _add_grading(grade, "training budget from the spec (default: standard)")
     grade.set_defaults(module="grader.commands.grade")
@@ -207,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
         return 2
+    except GraderFault as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("grader: interrupted; finished results are kept", file=sys.stderr)
         return 130

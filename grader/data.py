@@ -191,9 +191,19 @@ def for_budget(dataset: Dataset, train_images: int, test_images: int) -> Grading
     return GradingData(train, test, dataset.source, digest.hexdigest())
 
 
-def write_for_sandbox(data: GradingData, folder: Path) -> None:
-    """What a submission may see: training images and labels, test images only."""
-    folder.mkdir(parents=True, exist_ok=True)
+def for_sandbox(data: GradingData) -> dict[str, np.ndarray]:
+    """What a submission may see: training images and labels, test images only. Also
+    what a cluster's workers get: the test labels stay in the grader's process."""
     arrays = (data.train.images, data.train.labels, data.test.images)
-    for name, array in zip(protocol.DATA, arrays, strict=True):
+    return dict(zip(protocol.DATA, arrays, strict=True))
+
+
+def write_arrays(arrays: dict[str, np.ndarray], folder: Path) -> None:
+    """The sandbox's data folder: each array as NAME.npy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, array in arrays.items():
         np.save(folder / f"{name}.npy", array)
+
+
+def write_for_sandbox(data: GradingData, folder: Path) -> None:
+    write_arrays(for_sandbox(data), folder)

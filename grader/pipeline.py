@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -21,6 +21,7 @@ from pathlib import Path
 from grader import (
     __version__,
     checks,
+    cluster,
     data,
     pretrained,
     printed,
@@ -34,8 +35,9 @@ from grader import (
 from grader.assignment import STANDARD, Assignment, Limits
 from grader.calibration import Calibration
 from grader.collect import Submission
+from grader.errors import GraderFault, UsageError
 from grader.inside import protocol
-from grader.report import html, plots
+from grader.report import plots, publish
 from grader.verdict import Problem
 
 
@@ -48,6 +50,7 @@ class Context:
     scratch: Path  # the batch's private folder: sandbox data and run dirs
     out: Path | None  # None when nothing is graded (calibration)
     calibration: Calibration | None = None  # set before grading: it scores accuracy
+    cluster: cluster.Cluster | None = None  # where runs go; None: this machine
 
     def with_seed(self, seed: int) -> Context:
         """The same batch trained with another seed (calibration runs several)."""
@@ -64,15 +67,21 @@ def context(
     limits: Limits,
     isolation: sandbox.Isolation,
     weights: Path | None,
+    cluster_address: str | None = None,
 ) -> Iterator[Context]:
-    """Load the data once per batch and lay out what every sandbox shares."""
+    """Load the data once per batch and lay out what every sandbox shares (on a cluster:
+    ship it to every worker)."""
     budget = assignment.spec.budget_named(budget_name)
     grading = data.for_budget(data.load(data_arg), budget.train_images, budget.test_images)
     threading.Thread(target=plots.warm_up, daemon=True).start()
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
     scratch.chmod(0o755)
+    remote = None
     try:
-        data.write_for_sandbox(grading, scratch / "data")
+        if cluster_address:
+            remote = cluster.Cluster(cluster_address, grading, isolation.level)
+        else:
+            data.write_for_sandbox(grading, scratch / "data")
         settings = run.Settings(
             budget,
             limits,
@@ -83,8 +92,10 @@ def context(
             model_variable=assignment.spec.model_variable,
             weights=weights,
         )
-        yield Context(assignment, budget_name, grading, settings, scratch, out)
+        yield Context(assignment, budget_name, grading, settings, scratch, out, cluster=remote)
     finally:
+        if remote is not None:
+            remote.close()
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -151,6 +162,17 @@ class Measured:
     seconds: float
 
 
+def _run(sub: Submission, ctx: Context) -> run.RunOutput:
+    """The submission's two stages, on this machine or on a cluster worker."""
+    if ctx.cluster is not None:
+        return ctx.cluster.run(sub, ctx.settings)
+    folder = ctx.scratch / "runs" / sub.id
+    try:
+        return run.run(sub, ctx.settings, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def measure(sub: Submission, ctx: Context) -> Measured:
     """Run one submission in the sandbox and measure its accuracy on the kept labels.
     Calibration measures the reference through this same path."""
@@ -158,10 +180,12 @@ def measure(sub: Submission, ctx: Context) -> Measured:
     ran: run.RunOutput | None = None
     failure = sub.problem
     if failure is None:
-        folder = ctx.scratch / "runs" / sub.id
-        ran = run.run(sub, ctx.settings, folder)
-        failure = verdict.from_run(ran, ctx.settings.limits, ctx.settings.max_params)
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            ran = _run(sub, ctx)
+        except cluster.MachineLost as lost:
+            failure = lost.problem
+        else:
+            failure = verdict.from_run(ran, ctx.settings.limits, ctx.settings.max_params)
     acc, matrix = None, None
     if failure is None:
         acc = round(scoring.accuracy(ran.predictions, ctx.data.test.labels), 4)
@@ -265,7 +289,11 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "batch_norm": batch_norm,
         "source": str(sub.origin),
         "kind": sub.kind,
-        "sandbox": {**ctx.settings.isolation.to_json(), "limits": asdict(ctx.settings.limits)},
+        "sandbox": {
+            **((ran and ran.isolation) or ctx.settings.isolation.to_json()),
+            "limits": asdict(ctx.settings.limits),
+        },
+        "worker": ran.worker if ran else None,
         "seed": budget.seed,
         "threads": budget.threads,
         "budget": {"name": ctx.budget_name, **asdict(budget)},
@@ -288,24 +316,38 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
     return result, printed.clean(ran.output) if ran else None
 
 
-OnResult = Callable[[dict, bool], None]
-
-
 def grade_all(
     subs: list[Submission],
     ctx: Context,
     force: bool,
     jobs: int,
-    on_result: OnResult,
+    consumers: Sequence[publish.Consumer],
     on_start: Callable[[str], None] | None = None,
 ) -> int:
-    """Grade every submission, writing each result at once; return the grader's own faults."""
+    """Grade every submission, handing each result to the consumers the moment it is
+    known (files first: nothing finished is lost); return the grader's own faults."""
+    try:
+        return _grade_all(subs, ctx, force, jobs, consumers, on_start)
+    finally:
+        for consumer in consumers:
+            consumer.close()
+
+
+def _grade_all(
+    subs: list[Submission],
+    ctx: Context,
+    force: bool,
+    jobs: int,
+    consumers: Sequence[publish.Consumer],
+    on_start: Callable[[str], None] | None,
+) -> int:
     todo = []
     for sub in subs:
         reuse = not force and sub.problem is None  # a verdict without a run costs nothing
         stored = results.reusable(ctx.out, sub.id, cache_key(sub, ctx)) if reuse else None
-        if stored is not None:
-            on_result(stored, True)
+        if stored is not None and (stored.get("failure") or {}).get("kind") != cluster.LOST:
+            for consumer in consumers:
+                consumer.add(stored, None, True)
         else:
             todo.append(sub)
     faults = 0
@@ -320,6 +362,10 @@ def grade_all(
         for future in as_completed(futures):
             try:
                 result, output = future.result()
+            except (UsageError, GraderFault):  # a worker refused, the cluster went away
+                for pending in futures:
+                    pending.cancel()
+                raise
             except Exception:  # a bug of ours: say so, keep going, exit 1 at the end
                 faults += 1
                 print(
@@ -328,10 +374,6 @@ def grade_all(
                     file=sys.stderr,
                 )
                 continue
-            results.save(ctx.out, result, output)
-            results.write_gradebook(ctx.out)
-            html.publish(ctx.out, result, output, ctx.assignment.spec.title)
-            on_result(result, False)
-    if not todo:
-        results.write_gradebook(ctx.out)
+            for consumer in consumers:
+                consumer.add(result, output, False)
     return faults

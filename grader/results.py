@@ -69,12 +69,12 @@ def all_results(out: Path) -> list[dict]:
     return found
 
 
-def write_gradebook(out: Path) -> None:
-    """grades.csv over every result in the folder, one row per submission."""
+def write_gradebook(out: Path, rows: list[dict]) -> None:
+    """grades.csv: one row per result, in the order given."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=GRADEBOOK_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    for r in all_results(out):
+    for r in rows:
         failure = r.get("failure") or {}
         writer.writerow(
             {

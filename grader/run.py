@@ -8,13 +8,16 @@ time). Back come plain data only: JSON and ``.npy`` loaded without pickle.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,9 +30,25 @@ from grader.inside import protocol
 
 MAX_OUTCOME_BYTES = 8 * 2**20
 UID_BASE = 61000  # as root under bubblewrap, slot s runs as uids UID_BASE + 2s and + 2s + 1
-_slots: queue.SimpleQueue[int] = queue.SimpleQueue()
-for _slot in range(128):
-    _slots.put(_slot)
+SLOTS = 128
+SLOT_LOCKS = Path(tempfile.gettempdir()) / f"grader-slots-{os.getuid()}"  # a lock file per slot
+
+
+@contextmanager
+def _slot() -> Iterator[int]:
+    """A slot no other run on this machine holds, whichever process it is in (grader
+    batches side by side, cluster workers): its uids, and so its process limit, are its
+    own. An exclusive lock on the slot's file, released when the run ends."""
+    SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(SLOTS):
+        with open(SLOT_LOCKS / str(slot), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield slot
+            return
+    raise RuntimeError(f"all {SLOTS} sandbox slots of this machine are taken")
 
 
 @dataclass(frozen=True)
@@ -55,14 +74,13 @@ class RunOutput:
     malformed: str | None  # why what it left could not be trusted
     output: str  # head and tail of what the submission printed
     running: dict | None = None  # where its code was when a limit stopped it
+    worker: str | None = None  # the cluster worker that ran it (None: this machine)
+    isolation: dict | None = None  # that worker's isolation, when it was one
 
 
 def run(sub: Submission, settings: Settings, root: Path) -> RunOutput:
-    slot = _slots.get()
-    try:
+    with _slot() as slot:
         return _run(sub, settings, root, slot)
-    finally:
-        _slots.put(slot)
 
 
 def _layout(sub: Submission, root: Path) -> dict[str, Path]:

@@ -16,6 +16,7 @@ def banner(ctx) -> str:
         f"budget '{ctx.budget_name}': {budget.epochs} epochs, seed {budget.seed}\n"
         f"grader: calibration: {cal.path.name} (reference over {len(cal.seeds)} seeds)\n"
         f"grader: sandbox: {ctx.settings.isolation.describe()}"
+        + (f"\ngrader: cluster: {ctx.cluster.describe()}" if ctx.cluster else "")
     )
 
 
@@ -58,6 +59,8 @@ def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
     if r.get("required_failed") and r["status"] == "graded":  # a failed run says its failure
         tail = f"{tail}  not passing: required {', '.join(r['required_failed'])} failed"
     note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
+    if r.get("worker") and not reused:
+        note += f" on {r['worker']}"
     name = cut(r["submission"], width)
     return f"  {name:<{width}} {r['status']:<7} {_score(r):>9}  {cut(tail, TAIL)}{note}"
 

@@ -31,6 +31,7 @@ FAILURE_KINDS = (
     "crashed",
     "environment",
     "rejected",
+    "lost",  # the grading machine died under it (a cluster worker): not the student's doing
 )
 
 

@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
-from grader import pipeline, pretrained, sandbox, terminal
+from grader import cluster, pipeline, pretrained, sandbox, terminal
 from grader.assignment import Assignment, Limits
 from grader.cli import LIMIT_FLAGS
 
@@ -29,7 +29,10 @@ def export(args, results: list[dict]) -> None:
 
 
 def isolation(args) -> sandbox.Isolation:
-    """Detect the isolation level once per command and say it loudly when it is weak."""
+    """Detect the isolation level once per command and say it loudly when it is weak.
+    On a cluster the workers detect theirs; this is the level they must have."""
+    if getattr(args, "cluster", None):
+        return cluster.expected(args.sandbox)
     found = sandbox.detect(args.sandbox)
     if found.level != sandbox.BUBBLEWRAP:
         terminal.say("grader: WARNING: submissions are NOT isolated: " + "; ".join(found.missing))
@@ -49,4 +52,5 @@ def grading(
         limits(args, spec),
         isolation(args),
         pretrained.for_grading(args.weights),
+        getattr(args, "cluster", None),
     )

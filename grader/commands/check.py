@@ -8,6 +8,7 @@ from pathlib import Path
 from grader import assignment, calibrate, collect, pipeline, terminal, uncertainty
 from grader.commands import export, grading
 from grader.errors import UsageError
+from grader.report import publish
 
 
 def run(args) -> int:
@@ -21,9 +22,11 @@ def run(args) -> int:
         ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
-        faults = pipeline.grade_all(
-            subs, ctx, args.force, 1, lambda result, reused: found.append(result)
-        )
+        consumers = [
+            *publish.to_folder(out, spec.spec.title),
+            publish.Each(lambda result, reused: found.append(result)),
+        ]
+        faults = pipeline.grade_all(subs, ctx, args.force, 1, consumers)
     if faults or not found:
         return 1
     export(args, found)

@@ -8,6 +8,7 @@ from grader import assignment, calibrate, collect, pipeline, terminal
 from grader.assignment import STANDARD
 from grader.commands import export, grading
 from grader.errors import UsageError
+from grader.report import publish
 
 
 def run(args) -> int:
@@ -30,9 +31,12 @@ def run(args) -> int:
                 found.append(result)
                 progress.done(result, reused)
 
-            faults = pipeline.grade_all(
-                subs, ctx, args.force, args.jobs, on_result, progress.started
-            )
+            consumers = [
+                *publish.to_folder(out, spec.spec.title),
+                publish.Each(on_result),
+            ]
+            jobs = args.jobs or (ctx.cluster.threads() if ctx.cluster else 1)
+            faults = pipeline.grade_all(subs, ctx, args.force, jobs, consumers, progress.started)
     export(args, found)
     failed = sum(1 for r in found if r["status"] == "failed")
     terminal.say(

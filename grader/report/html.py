@@ -118,9 +118,15 @@ def _accuracy_scale(results: list[dict]) -> tuple[float, float] | None:
     return None
 
 
-def publish(out: Path, result: dict, output: str | None, title: str) -> None:
-    """The submission's page, and the class page over every result in the folder."""
+def write_submission(out: Path, result: dict, output: str | None) -> None:
+    """The submission's page, beside its result."""
     from grader import results
 
     results.write_atomic(out / result["submission"] / PAGE, submission_page(result, output or ""))
-    results.write_atomic(out / INDEX, index_page(results.all_results(out), title))
+
+
+def write_index(out: Path, rows: list[dict], title: str) -> None:
+    """The class page over these results."""
+    from grader import results
+
+    results.write_atomic(out / INDEX, index_page(rows, title))

@@ -1,0 +1,245 @@
+"""Grading on a Dask cluster (``grade --cluster tcp://HOST:PORT``; README, "Grading on a
+cluster"). Each run of a submission's two sandboxed stages goes to a worker, which
+returns plain data: the outcome as JSON and the predictions as ``.npy`` bytes. Accuracy,
+checks and scores stay in the grader's own process. Workers get the training images with
+labels and the test images without, once each; the test labels never leave this process.
+
+The client side (``Cluster``) and the task a worker runs (``remote_run``) are both here:
+a worker is a machine with the grader installed, trusted like this one; the submission
+still runs only inside the worker's sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from grader import collect, data, run, sandbox
+from grader.errors import GraderFault, UsageError
+from grader.verdict import Problem
+
+LOST = "lost"  # the failure kind of a run whose worker died, again and again
+
+
+class MachineLost(Exception):
+    """The workers running a submission died (killed, out of memory, machine gone) as
+    many times as the scheduler allows: not the student's doing."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class Cluster:
+    """A Dask scheduler this batch's runs go to, with the sandbox's data on every worker."""
+
+    def __init__(self, address: str, grading: data.GradingData, sandbox_mode: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError(
+                '--cluster needs Dask distributed: pip install "grader[cluster]"'
+            ) from None
+        try:
+            self.client = Client(address, timeout="20s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(
+                f"--cluster {address}: no Dask scheduler answers there ({exc})"
+            ) from None
+        self.address = address
+        # a worker without bubblewrap refuses, unless the grader was told --sandbox process
+        self.mode = sandbox.PROCESS if sandbox_mode == sandbox.PROCESS else "strict"
+        shipped = {"fingerprint": grading.fingerprint, **data.for_sandbox(grading)}
+        [self.data] = self.client.scatter([shipped], broadcast=True)
+
+    def describe(self) -> str:
+        workers = self.client.nthreads()
+        needs = "the grader" if self.mode == sandbox.PROCESS else "the grader and bubblewrap"
+        return (
+            f"{self.address}, {len(workers)} workers, {sum(workers.values())} threads; "
+            f"each worker runs submissions itself and needs {needs}"
+        )
+
+    def threads(self) -> int:
+        """How many runs the workers take at once."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def run(self, sub: collect.Submission, settings: run.Settings) -> run.RunOutput:
+        """One run on some worker; the scheduler moves it elsewhere when its worker dies."""
+        from distributed import KilledWorker
+        from distributed.client import FutureCancelledError
+
+        future = self.client.submit(
+            remote_run, pack(sub), settings, self.data, self.mode, pure=False
+        )
+        try:
+            return from_wire(future.result())
+        except KilledWorker as exc:
+            raise MachineLost(lost(exc)) from None
+        except (FutureCancelledError, OSError, TimeoutError) as exc:  # the scheduler is gone
+            raise GraderFault(
+                f"the Dask scheduler at {self.address} stopped answering ({type(exc).__name__}); "
+                "every result finished so far is kept: run the same command again to grade "
+                "the rest"
+            ) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # a scheduler already gone has nothing to close
+            self.client.close(timeout=5)
+
+
+def expected(sandbox_mode: str) -> sandbox.Isolation:
+    """The isolation every worker must have: bubblewrap, unless told --sandbox process."""
+    if sandbox_mode == sandbox.PROCESS:
+        return sandbox.Isolation(
+            sandbox.PROCESS, ("bubblewrap: not used (--sandbox process)",), False
+        )
+    return sandbox.Isolation(sandbox.BUBBLEWRAP, (), False)
+
+
+def lost(exc: Exception) -> Problem:
+    return Problem(
+        LOST,
+        "the grading machine was lost while running this submission: the workers running "
+        f"it died ({exc}); this is not a verdict on your code",
+        "nothing to change in your code: it will be graded again when the grader runs again",
+    )
+
+
+def pack(sub: collect.Submission) -> dict:
+    """A submission as plain data: its files (a student's folder, or the one file)."""
+    base = sub.folder or sub.entry.parent
+    paths = (
+        [
+            p
+            for p in sorted(sub.folder.rglob("*"))
+            if p.is_file()
+            and not any(
+                part in collect.SKIPPED_NAMES or part.startswith(".")
+                for part in p.relative_to(base).parts
+            )
+        ]
+        if sub.folder
+        else [sub.entry]
+    )
+    return {
+        "id": sub.id,
+        "origin": str(sub.origin),
+        "entry": str(sub.entry.relative_to(base)),
+        "folder": sub.folder is not None,
+        "kind": sub.kind,
+        "cells": [(c.number, c.source) for c in sub.cells],
+        "files": {str(p.relative_to(base)): p.read_bytes() for p in paths},
+    }
+
+
+def unpack(packed: dict, root: Path) -> collect.Submission:
+    """The submission back, in a folder of this worker's own."""
+    shutil.rmtree(root, ignore_errors=True)
+    for name, blob in packed["files"].items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(blob)
+    return collect.Submission(
+        packed["id"],
+        Path(packed["origin"]),
+        root / packed["entry"],
+        root if packed["folder"] else None,
+        packed["kind"],
+        tuple(collect.Cell(n, source) for n, source in packed["cells"]),
+    )
+
+
+def to_wire(ran: run.RunOutput, worker: str, isolation: sandbox.Isolation) -> dict:
+    """What a worker sends back: JSON text, ``.npy`` bytes and plain values."""
+    predictions = None
+    if ran.predictions is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, ran.predictions, allow_pickle=False)
+        predictions = buffer.getvalue()
+    return {
+        "exit": asdict(ran.exit),
+        "stage": ran.stage,
+        "outcome": None if ran.outcome is None else json.dumps(ran.outcome),
+        "predictions": predictions,
+        "malformed": ran.malformed,
+        "output": ran.output,
+        "running": ran.running,
+        "worker": worker,
+        "isolation": isolation.to_json(),
+    }
+
+
+def from_wire(got: dict) -> run.RunOutput:
+    predictions = got["predictions"]
+    return run.RunOutput(
+        sandbox.Exit(**got["exit"]),
+        got["stage"],
+        None if got["outcome"] is None else json.loads(got["outcome"]),
+        None if predictions is None else np.load(io.BytesIO(predictions), allow_pickle=False),
+        got["malformed"],
+        got["output"],
+        got["running"],
+        worker=got["worker"],
+        isolation=got["isolation"],
+    )
+
+
+_setup = threading.Lock()
+_isolation: dict[str, sandbox.Isolation] = {}
+
+
+def _worker_isolation(mode: str) -> sandbox.Isolation:
+    """Detected once per worker process."""
+    with _setup:
+        if mode not in _isolation:
+            _isolation[mode] = sandbox.detect(mode)
+        return _isolation[mode]
+
+
+def _worker_data(root: Path, shipped: dict) -> Path:
+    """The sandbox's data folder on this worker, written once per data fingerprint."""
+    folder = root / "data" / shipped["fingerprint"]
+    with _setup:
+        if not (folder / ".complete").exists():
+            data.write_arrays({k: v for k, v in shipped.items() if k != "fingerprint"}, folder)
+            (folder / ".complete").touch()
+    folder.chmod(0o755)
+    return folder
+
+
+def remote_run(packed: dict, settings: run.Settings, shipped: dict, mode: str) -> dict:
+    """The task a worker runs: one submission's two stages in this worker's sandbox."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    root = Path(tempfile.gettempdir()) / f"grader-worker-{os.getpid()}"
+    root.mkdir(exist_ok=True)
+    root.chmod(0o755)
+    try:
+        isolation = _worker_isolation(mode)
+    except UsageError as exc:
+        raise UsageError(
+            f"worker {worker.name} refuses to run submissions: {exc}; install bubblewrap there, "
+            "or grade with --sandbox process to accept no isolation"
+        ) from None
+    weights = settings.weights if settings.weights and settings.weights.is_dir() else None
+    here = replace(
+        settings, isolation=isolation, data_dir=_worker_data(root, shipped), weights=weights
+    )
+    job = root / f"job-{threading.get_ident()}"
+    try:
+        sub = unpack(packed, job / "submission")
+        ran = run.run(sub, here, job / "run")
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+    return to_wire(ran, str(worker.name), isolation)

@@ -1,0 +1,92 @@
+"""Where each finished result goes. The batch loop hands every result to consumers,
+whatever produced it; the class-wide pages (``index.html``, ``grades.csv``) are kept in
+memory and written at most every few seconds and once at the end, so a class of
+thousands costs linear time instead of re-reading every result after each one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from grader import results
+from grader.report import html
+
+EVERY_S = 5.0  # the class pages lag the newest result by at most this much
+
+
+class Consumer(Protocol):
+    def add(self, result: dict, output: str | None, reused: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class SubmissionFiles:
+    """``result.json``, ``output.txt`` and the student's page, the moment a result is
+    known: nothing finished is ever lost."""
+
+    out: Path
+
+    def add(self, result: dict, output: str | None, reused: bool) -> None:
+        if not reused:  # a reused result's files are already there
+            results.save(self.out, result, output)
+            html.write_submission(self.out, result, output)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class ClassPages:
+    """The gradebook and class overview over every result in the folder (earlier runs'
+    too), updated in memory per result and written when ``every_s`` has passed."""
+
+    out: Path
+    title: str
+    every_s: float = EVERY_S
+    clock: Callable[[], float] = time.monotonic
+    known: dict[str, dict] = field(init=False)
+    written_at: float | None = field(init=False, default=None)
+    dirty: bool = field(init=False, default=True)
+    writes: int = field(init=False, default=0)  # how often the pages were written
+
+    def __post_init__(self) -> None:
+        self.known = {r["submission"]: r for r in results.all_results(self.out)}
+
+    def add(self, result: dict, output: str | None, reused: bool) -> None:
+        self.known[result["submission"]] = result
+        self.dirty = True
+        if self.written_at is None or self.clock() - self.written_at >= self.every_s:
+            self.write()
+
+    def close(self) -> None:
+        if self.dirty:
+            self.write()
+
+    def write(self) -> None:
+        rows = [self.known[k] for k in sorted(self.known)]
+        results.write_gradebook(self.out, rows)
+        html.write_index(self.out, rows, self.title)
+        self.written_at, self.dirty = self.clock(), False
+        self.writes += 1
+
+
+@dataclass
+class Each:
+    """A callback as a consumer: the terminal's progress, ``check``'s summary."""
+
+    call: Callable[[dict, bool], None]
+
+    def add(self, result: dict, output: str | None, reused: bool) -> None:
+        self.call(result, reused)
+
+    def close(self) -> None:
+        return None
+
+
+def to_folder(out: Path, title: str, every_s: float = EVERY_S) -> list[Consumer]:
+    """What every graded batch writes into its results folder."""
+    return [SubmissionFiles(out), ClassPages(out, title, every_s)]
