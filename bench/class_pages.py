@@ -2,13 +2,13 @@
 class overview for N results (default 5000), written as a batch writes them.
 
 Grades one example at the quick budget for a real result, makes N variants of it (ids,
-scores, accuracies), then publishes them two ways: as the batch used to, re-reading every
-result and rewriting grades.csv and index.html after each one (timed on the first
---old-n results, and extrapolated to N with a quadratic fit), and through
-``grader.report.publish`` (class pages at most every 5 s and at the end). Prints
-figures; asserts nothing.
+scores, accuracies), then saves them and publishes the class pages two ways: as the batch used to,
+re-reading every result and rewriting grades.csv and index.html after each one (one
+such step timed with 1 and with N results in the folder, summed over 1..N), and through
+``grader.report.publish`` (class pages at most every 5 s and at the end). Also times a
+student's own page, which costs the same either way. Prints figures; asserts nothing.
 
-Usage: python bench/class_pages.py [--n 5000] [--old-n 300] [--data DIR]
+Usage: python bench/class_pages.py [--n 5000] [--data DIR]
 """
 
 from __future__ import annotations
@@ -58,58 +58,65 @@ def variants(result: dict, n: int) -> list[dict]:
     return made
 
 
-def old_way(out: Path, rows: list[dict], output: str) -> float:
-    """After each result: save it, re-read every result, rewrite both class pages."""
+def old_step(out: Path, r: dict, output: str) -> float:
+    """What the batch used to do after each result: save it, re-read every result in the
+    folder, rewrite both class pages."""
     started = time.perf_counter()
-    for r in rows:
-        results.save(out, r, output)
-        html.write_submission(out, r, output)
-        every = results.all_results(out)
-        results.write_gradebook(out, every)
-        html.write_index(out, every, TITLE)
+    results.save(out, r, output)
+    every = results.all_results(out)
+    results.write_gradebook(out, every)
+    html.write_index(out, every, TITLE)
     return time.perf_counter() - started
 
 
 def new_way(out: Path, rows: list[dict], output: str) -> tuple[float, int, float]:
-    consumers = publish.to_folder(out, TITLE)
+    """Each result saved, and handed to the class pages (written every few seconds)."""
+    pages = publish.ClassPages(out, TITLE)
     started = time.perf_counter()
     for r in rows:
-        for c in consumers:
-            c.add(r, output, False)
-    for c in consumers:
-        c.close()
+        results.save(out, r, output)
+        pages.add(r, output, False)
+    pages.close()
     total = time.perf_counter() - started
-    pages = consumers[1]
     once = time.perf_counter()
     pages.write()
     return total, pages.writes - 1, time.perf_counter() - once
 
 
+def page_seconds(out: Path, rows: list[dict], output: str) -> float:
+    """A student's own page (plots included): the same per result, before and now."""
+    started = time.perf_counter()
+    for r in rows:
+        html.write_submission(out, r, output)
+    return (time.perf_counter() - started) / len(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=5000)
-    parser.add_argument("--old-n", type=int, default=300)
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base, output = real_result(Path(tmp), args.data)
         rows = variants(base, args.n)
-        half = args.old_n // 2
-        t_half = old_way(Path(tmp) / "old_half", rows[:half], output)
-        t_full = old_way(Path(tmp) / "old_full", rows[: args.old_n], output)
-        # t(n) = a n + b n^2 through both measurements
-        b = (t_full / args.old_n - t_half / half) / (args.old_n - half)
-        a = t_full / args.old_n - b * args.old_n
-        t_old = a * args.n + b * args.n**2
         t_new, writes, final = new_way(Path(tmp) / "new", rows, output)
+        page = page_seconds(Path(tmp) / "pages", rows[:20], output)
+        first = old_step(Path(tmp) / "old", rows[0], output)
+        last = old_step(Path(tmp) / "new", rows[-1], output)  # with N results in the folder
+    # the step grows about linearly with the results in the folder: sum over 1..N
+    t_old = args.n * (first + last) / 2
     print(
-        f"before (class pages after every result): {half} results {t_half:.1f} s, "
-        f"{args.old_n} results {t_full:.1f} s; extrapolated to {args.n}: {t_old / 60:.0f} min"
+        f"before (class pages after every result): one step {first:.2f} s with 1 result in "
+        f"the folder, {last:.2f} s with {args.n}; about {t_old / 60:.0f} min over {args.n}"
     )
     print(
         f"now (class pages every {publish.EVERY_S:g} s and at the end): {args.n} results "
         f"{t_new:.1f} s ({t_new / args.n * 1000:.1f} ms each, {writes} class-page writes; "
         f"one write at {args.n} results takes {final:.2f} s)"
+    )
+    print(
+        f"each student's own page (plots included, unchanged): {page * 1000:.0f} ms, "
+        f"{page * args.n / 60:.1f} min over {args.n} results, spread over the grading"
     )
 
 

@@ -79,15 +79,9 @@ def cli(*args: str, env: dict | None = None, timeout: float = 900) -> subprocess
     )
 
 
-def tiny_batch(
-    factory, data_path: str, paths: list, *options: str, env: dict | None = None, **limits
-) -> tuple[Path, Path, subprocess.CompletedProcess]:
-    """`grader grade` over ``paths`` at the tiny budget (limits changed as given), in a
-    fresh output folder; asserts a verdict for everything (exit 0)."""
-    spec = factory.mktemp("spec") / "assignment.toml"
-    spec.write_text(spec_text(**{**TINY, **limits}))
-    out = factory.mktemp("out")
-    done = cli(
+def grade_args(paths: list, spec: Path, out: Path, data_path: str, *options: str) -> list[str]:
+    """`grader grade`'s arguments for these paths, spec, results folder and data."""
+    return [
         "grade",
         *map(str, paths),
         "--out",
@@ -97,8 +91,18 @@ def tiny_batch(
         "--assignment",
         str(spec),
         *options,
-        env=env,
-    )
+    ]
+
+
+def tiny_batch(
+    factory, data_path: str, paths: list, *options: str, env: dict | None = None, **limits
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """`grader grade` over ``paths`` at the tiny budget (limits changed as given), in a
+    fresh output folder; asserts a verdict for everything (exit 0)."""
+    spec = factory.mktemp("spec") / "assignment.toml"
+    spec.write_text(spec_text(**{**TINY, **limits}))
+    out = factory.mktemp("out")
+    done = cli(*grade_args(paths, spec, out, data_path, *options), env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return out, spec, done
 

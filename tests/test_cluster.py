@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from grader import data
-from tests.conftest import EXAMPLES, ROOT, TINY, cli, results, spec_text
+from tests.conftest import EXAMPLES, ROOT, TINY, cli, grade_args, results, spec_text
 
 pytestmark = pytest.mark.slow
 
@@ -123,17 +123,17 @@ def folder(tmp_path_factory) -> Path:
 
 
 def grade(folder: Path, spec: Path, out: Path, data_path: str, *options: str, env=None):
-    return cli(
-        "grade",
-        str(folder),
-        "--assignment",
-        str(spec),
-        "--data",
-        data_path,
-        "--out",
-        str(out),
-        *options,
-        env=env,
+    return cli(*grade_args([folder], spec, out, data_path, *options), env=env)
+
+
+def started(folder: Path, spec: Path, out: Path, data_path: str, *options: str):
+    """`grader grade` running in the background."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "grader", *grade_args([folder], spec, out, data_path, *options)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -208,29 +208,7 @@ def test_the_test_labels_are_never_sent_to_a_worker(on_cluster, data_path):
 
 def test_a_killed_worker_loses_nothing(local, dask, folder, spec, tmp_path, data_path):
     out = tmp_path / "out"
-    env = {**os.environ}
-    with subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "grade",
-            str(folder),
-            "--assignment",
-            str(spec),
-            "--data",
-            data_path,
-            "--out",
-            str(out),
-            "--cluster",
-            dask.address,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    ) as proc:
+    with started(folder, spec, out, data_path, "--cluster", dask.address) as proc:
         victim = dask.worker_running_a_sandbox()
         victim.send_signal(signal.SIGKILL)
         stdout, stderr = proc.communicate(timeout=900)
@@ -249,28 +227,8 @@ def test_scheduler_stopped_mid_batch_keeps_results_and_a_rerun_completes(
     first = Dask(tmp_path / "first")
     out = tmp_path / "out"
     try:
-        with subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "grader",
-                "grade",
-                str(folder),
-                "--assignment",
-                str(spec),
-                "--data",
-                data_path,
-                "--out",
-                str(out),
-                "--cluster",
-                first.address,
-                "--jobs",
-                "1",
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        with started(
+            folder, spec, out, data_path, "--cluster", first.address, "--jobs", "1"
         ) as proc:
             deadline = time.monotonic() + 600
             while not list(out.glob("*/result.json")):

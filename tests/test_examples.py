@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, REFERENCE, ROOT, results, spec_text
+from tests.conftest import EXAMPLES, REFERENCE, ROOT, SPEC, cli, grade_args, results, spec_text
 
 pytestmark = pytest.mark.slow
 
@@ -38,19 +38,7 @@ def batch(tmp_path_factory, data_path):
     spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
     spec.write_text(spec_text(max_seeds=1))
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PROBE,
-            "grade",
-            str(folder),
-            "--data",
-            data_path,
-            "--out",
-            str(out),
-            "--assignment",
-            str(spec),
-        ],
+        [sys.executable, "-c", PROBE, *grade_args([folder], spec, out, data_path)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -198,26 +186,7 @@ def quick_batch(tmp_path_factory, data_path):
         shutil.copy(path, folder / path.name)
     shutil.copy(REFERENCE, folder / "reference.py")
     out = tmp_path_factory.mktemp("quick_out")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "grade",
-            str(folder),
-            "--data",
-            data_path,
-            "--out",
-            str(out),
-            "--budget",
-            "quick",
-            "--no-calibrate",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=900,
-    )
+    done = cli(*grade_args([folder], SPEC, out, data_path, "--budget", "quick", "--no-calibrate"))
     assert done.returncode == 0, done.stderr
     return results(out)
 

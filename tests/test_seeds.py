@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import assignment, calibration, data
-from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, results, spec_text
+from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, grade_args, results, spec_text
 
 SUB = EXAMPLES / "good_cnn.py"
 SEEDS = 3
@@ -42,17 +42,7 @@ def calibrate(spec: Path, data_path: str, accuracies: list[float]) -> None:
 
 
 def grade(spec: Path, out: Path, data_path: str, *options: str) -> dict:
-    done = cli(
-        "grade",
-        str(SUB),
-        "--assignment",
-        str(spec),
-        "--data",
-        data_path,
-        "--out",
-        str(out),
-        *options,
-    )
+    done = cli(*grade_args([SUB], spec, out, data_path, *options))
     assert done.returncode == 0, done.stderr[-3000:]
     result = results(out)[SUB.stem]
     result["_stdout"] = done.stdout
