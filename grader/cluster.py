@@ -2,11 +2,12 @@
 cluster"). Each run of a submission's two sandboxed stages goes to a worker, which
 returns plain data: the outcome as JSON and the predictions as ``.npy`` bytes. Accuracy,
 checks and scores stay in the grader's own process. Workers get the training images with
-labels and the test images without, once each; the test labels never leave this process.
+labels and the test images without, once each (a worker plugin); the test labels never
+leave this process.
 
-The client side (``Cluster``) and the task a worker runs (``remote_run``) are both here:
-a worker is a machine with the grader installed, trusted like this one; the submission
-still runs only inside the worker's sandbox.
+This is the client side; what a worker runs is ``grader/worker.py``. A worker is a
+machine with the grader installed, trusted like this one; the submission still runs only
+inside the worker's sandbox.
 """
 
 from __future__ import annotations
@@ -14,12 +15,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
-import shutil
-import tempfile
-import threading
-from dataclasses import asdict, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -58,8 +53,12 @@ class Cluster:
         self.address = address
         # a worker without bubblewrap refuses, unless the grader was told --sandbox process
         self.mode = sandbox.PROCESS if sandbox_mode == sandbox.PROCESS else "strict"
-        shipped = {"fingerprint": grading.fingerprint, **data.for_sandbox(grading)}
-        [self.data] = self.client.scatter([shipped], broadcast=True)
+        from grader import worker
+
+        # once per worker, and to every worker that joins or restarts later
+        self.plugin = worker.SandboxData(grading.fingerprint, data.for_sandbox(grading))
+        self.client.register_plugin(self.plugin)
+        self.fingerprint = grading.fingerprint
 
     def describe(self) -> str:
         workers = self.client.nthreads()
@@ -78,8 +77,10 @@ class Cluster:
         from distributed import KilledWorker
         from distributed.client import FutureCancelledError
 
+        from grader import worker
+
         future = self.client.submit(
-            remote_run, pack(sub), settings, self.data, self.mode, pure=False
+            worker.remote_run, pack(sub), settings, self.fingerprint, self.mode, pure=False
         )
         try:
             return from_wire(future.result())
@@ -87,13 +88,16 @@ class Cluster:
             raise MachineLost(lost(exc)) from None
         except (FutureCancelledError, OSError, TimeoutError) as exc:  # the scheduler is gone
             raise GraderFault(
-                f"the Dask scheduler at {self.address} stopped answering ({type(exc).__name__}); "
+                f"the Dask scheduler at {self.address} stopped answering "
+                f"({type(exc).__name__}: {str(exc)[:200]}); "
                 "every result finished so far is kept: run the same command again to grade "
                 "the rest"
             ) from None
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a scheduler already gone has nothing to close
+            self.client.unregister_worker_plugin(self.plugin.name)
+        with contextlib.suppress(Exception):
             self.client.close(timeout=5)
 
 
@@ -142,43 +146,6 @@ def pack(sub: collect.Submission) -> dict:
     }
 
 
-def unpack(packed: dict, root: Path) -> collect.Submission:
-    """The submission back, in a folder of this worker's own."""
-    shutil.rmtree(root, ignore_errors=True)
-    for name, blob in packed["files"].items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(blob)
-    return collect.Submission(
-        packed["id"],
-        Path(packed["origin"]),
-        root / packed["entry"],
-        root if packed["folder"] else None,
-        packed["kind"],
-        tuple(collect.Cell(n, source) for n, source in packed["cells"]),
-    )
-
-
-def to_wire(ran: run.RunOutput, worker: str, isolation: sandbox.Isolation) -> dict:
-    """What a worker sends back: JSON text, ``.npy`` bytes and plain values."""
-    predictions = None
-    if ran.predictions is not None:
-        buffer = io.BytesIO()
-        np.save(buffer, ran.predictions, allow_pickle=False)
-        predictions = buffer.getvalue()
-    return {
-        "exit": asdict(ran.exit),
-        "stage": ran.stage,
-        "outcome": None if ran.outcome is None else json.dumps(ran.outcome),
-        "predictions": predictions,
-        "malformed": ran.malformed,
-        "output": ran.output,
-        "running": ran.running,
-        "worker": worker,
-        "isolation": isolation.to_json(),
-    }
-
-
 def from_wire(got: dict) -> run.RunOutput:
     predictions = got["predictions"]
     return run.RunOutput(
@@ -192,54 +159,3 @@ def from_wire(got: dict) -> run.RunOutput:
         worker=got["worker"],
         isolation=got["isolation"],
     )
-
-
-_setup = threading.Lock()
-_isolation: dict[str, sandbox.Isolation] = {}
-
-
-def _worker_isolation(mode: str) -> sandbox.Isolation:
-    """Detected once per worker process."""
-    with _setup:
-        if mode not in _isolation:
-            _isolation[mode] = sandbox.detect(mode)
-        return _isolation[mode]
-
-
-def _worker_data(root: Path, shipped: dict) -> Path:
-    """The sandbox's data folder on this worker, written once per data fingerprint."""
-    folder = root / "data" / shipped["fingerprint"]
-    with _setup:
-        if not (folder / ".complete").exists():
-            data.write_arrays({k: v for k, v in shipped.items() if k != "fingerprint"}, folder)
-            (folder / ".complete").touch()
-    folder.chmod(0o755)
-    return folder
-
-
-def remote_run(packed: dict, settings: run.Settings, shipped: dict, mode: str) -> dict:
-    """The task a worker runs: one submission's two stages in this worker's sandbox."""
-    from distributed import get_worker
-
-    worker = get_worker()
-    root = Path(tempfile.gettempdir()) / f"grader-worker-{os.getpid()}"
-    root.mkdir(exist_ok=True)
-    root.chmod(0o755)
-    try:
-        isolation = _worker_isolation(mode)
-    except UsageError as exc:
-        raise UsageError(
-            f"worker {worker.name} refuses to run submissions: {exc}; install bubblewrap there, "
-            "or grade with --sandbox process to accept no isolation"
-        ) from None
-    weights = settings.weights if settings.weights and settings.weights.is_dir() else None
-    here = replace(
-        settings, isolation=isolation, data_dir=_worker_data(root, shipped), weights=weights
-    )
-    job = root / f"job-{threading.get_ident()}"
-    try:
-        sub = unpack(packed, job / "submission")
-        ran = run.run(sub, here, job / "run")
-    finally:
-        shutil.rmtree(job, ignore_errors=True)
-    return to_wire(ran, str(worker.name), isolation)

@@ -45,7 +45,7 @@ def _spy(name):
     setattr(distributed.Client, name, spy)
 
 
-_spy("scatter")
+_spy("register_plugin")
 _spy("submit")
 """
 
@@ -53,8 +53,8 @@ _spy("submit")
 class Dask:
     """A scheduler and its workers, each a process of its own."""
 
-    def __init__(self, folder: Path, workers: int = 2):
-        self.folder = folder
+    def __init__(self, folder: Path, workers: int = 2, env: dict | None = None):
+        self.folder, self.env = folder, env or {}
         folder.mkdir(parents=True, exist_ok=True)
         file = folder / "scheduler.json"
         self.scheduler = self._start(
@@ -75,7 +75,11 @@ class Dask:
 
     def _start(self, *args: str) -> subprocess.Popen:
         log = (self.folder / f"{args[0]}-{len(list(self.folder.glob('*.log')))}.log").open("w")
-        env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}  # README
+        env = {
+            **os.environ,
+            "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",  # one retry (README)
+            **self.env,
+        }
         return subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, env=env)
 
     def _wait_for(self, n: int) -> None:
@@ -197,10 +201,10 @@ def test_the_test_labels_are_never_sent_to_a_worker(on_cluster, data_path):
     budget = {k: TINY[k] for k in ("train_images", "test_images")}
     grading = data.for_budget(data.load(data_path), **budget)
     sent = {p.name: p.read_bytes() for p in spy.glob("*.pkl")}
-    scattered = [blob for name, blob in sent.items() if name.startswith("scatter")]
-    assert len(scattered) == 1 and len(sent) > 1  # the data once; tasks after it
-    assert grading.train.labels.tobytes() in scattered[0]  # the spy sees arrays...
-    assert grading.test.images.tobytes() in scattered[0]
+    shipped = [blob for name, blob in sent.items() if name.startswith("register_plugin")]
+    assert len(shipped) == 1 and len(sent) > 1  # the data once; tasks after it
+    assert grading.train.labels.tobytes() in shipped[0]  # the spy sees arrays...
+    assert grading.test.images.tobytes() in shipped[0]
     for name, blob in sent.items():  # ...and never the test labels
         assert grading.test.labels.tobytes() not in blob, name
         pickle.loads(blob)  # what was recorded is what was sent, whole
@@ -256,3 +260,33 @@ def test_scheduler_stopped_mid_batch_keeps_results_and_a_rerun_completes(
         same(result, local[name])
         if name in kept:
             assert result == kept[name]
+
+
+def test_a_worker_without_bubblewrap_refuses_unless_told_process(local, spec, tmp_path, data_path):
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(EXAMPLES / "good_cnn.py", one / "good_cnn.py")
+    (tmp_path / "bin").mkdir()  # a PATH without bwrap
+    bare = Dask(tmp_path / "bare", workers=1, env={"PATH": str(tmp_path / "bin")})
+    try:
+        refused = grade(one, spec, tmp_path / "refused", data_path, "--cluster", bare.address)
+        accepted = grade(
+            one,
+            spec,
+            tmp_path / "accepted",
+            data_path,
+            "--cluster",
+            bare.address,
+            "--sandbox",
+            "process",
+        )
+    finally:
+        bare.stop()
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "worker w1 refuses to run submissions" in refused.stderr
+    assert "bubblewrap is not installed" in refused.stderr and "--sandbox process" in refused.stderr
+    assert not (tmp_path / "refused" / "good_cnn" / "result.json").exists()
+    assert accepted.returncode == 0, accepted.stderr[-3000:]
+    result = results(tmp_path / "accepted")["good_cnn"]
+    assert result["worker"] == "w1" and result["sandbox"]["level"] == "process"
+    assert result["accuracy"] == local["good_cnn"]["accuracy"]
