@@ -99,12 +99,13 @@ def test_an_oversized_model_is_rejected_with_its_parameter_count(batch):
     assert r["duration_s"] < 60
 
 
-@pytest.mark.parametrize(("name", "line"), [("hung_loop", 5), ("sigterm_sleeper", 15)])
-def test_hung_code_stops_at_the_code_time_limit_naming_its_line(batch, name, line):
+# the lines the code can be caught on: any line of the endless loop, or the sleep
+@pytest.mark.parametrize(("name", "lines"), [("hung_loop", (3, 4, 5)), ("sigterm_sleeper", (15,))])
+def test_hung_code_stops_at_the_code_time_limit_naming_its_line(batch, name, lines):
     r = batch[1][name]
     f = r["failure"]
     assert f["kind"] == "timeout" and f"{CODE_TIME} s" in f["message"]
-    assert f["line"] == line and f"line {line}" in f["message"]
+    assert f["line"] in lines and f"line {f['line']}" in f["message"]
     assert r["duration_s"] < CODE_TIME + 15  # the wall-time limit is 120 s here
 
 
