@@ -194,11 +194,12 @@ def measure(sub: Submission, ctx: Context) -> Measured:
     return Measured(failure, outcome, acc, matrix, ran, time.monotonic() - started)
 
 
-def _seeded(sub: Submission, ctx: Context, first: Measured, found: list) -> tuple[list, str | None]:
+def _seeded(
+    sub: Submission, ctx: Context, first: Measured, found: list, sd: float
+) -> tuple[list, str | None]:
     """The first run, and the further seeds' runs while the median is within the seed
     noise of a threshold (``uncertainty.more_seeds``); why it stopped early, if it did."""
-    runs = [first]
-    rules, sd = ctx.assignment.spec.uncertainty, ctx.calibration.summary()["sd"]
+    runs, rules = [first], ctx.assignment.spec.uncertainty
     while extra := uncertainty.more_seeds([m.accuracy for m in runs], sd, rules, found):
         for _ in range(extra):
             seed = ctx.settings.budget.seed + len(runs)
@@ -215,15 +216,15 @@ def _seeds(sub: Submission, ctx: Context, first: Measured, scale, arch) -> tuple
     found = uncertainty.thresholds(
         ctx.assignment, scale, scoring.others(ctx.assignment, None, arch)
     )
+    sd = ctx.calibration.summary()["sd"]
     runs, stopped = [first], "a budget other than the standard one is trained once"
     if ctx.budget_name == STANDARD:
-        runs, stopped = _seeded(sub, ctx, first, found)
+        runs, stopped = _seeded(sub, ctx, first, found, sd)
     seed = ctx.settings.budget.seed
     listed = [
         {"seed": seed + i, "accuracy": m.accuracy, "seconds": round(m.seconds, 2)}
         for i, m in enumerate(runs)
     ]
-    sd = ctx.calibration.summary()["sd"]
     record = uncertainty.record(listed, sd, ctx.assignment.spec.uncertainty, found, stopped)
     done = [m for m in runs if m.accuracy is not None]
     chosen = done[uncertainty.median_run([m.accuracy for m in done])]
