@@ -12,7 +12,7 @@ EXPECTED = {  # submission: (status, failure kind, words in the message)
     "not_compiled": ("failed", "error", "not compiled"),
     "five_outputs": ("failed", "error", "outputs 5 values"),
     "memory_hog": ("failed", "memory", "MemoryError"),
-    "infinite_loop": ("failed", "timeout", "wall-time limit of 30 s"),
+    "infinite_loop": ("failed", "timeout", "wall-time limit of 60 s"),
     "segfault": ("failed", "crashed", "SIGSEGV"),
     "errors_then_model": ("graded", None, ""),
     "subclassed_freeform": ("graded", None, ""),
@@ -26,8 +26,9 @@ def batch(tmp_path_factory, data_path):
         for f in sorted(p.name for p in SUBMISSIONS.iterdir())
         if f.rsplit(".", 1)[0] in EXPECTED
     ]
+    # 60 s: an import of TensorFlow alone took 16 s on a cold CI machine beside memory_hog
     out, _, done = tiny_batch(
-        tmp_path_factory, data_path, paths, "--jobs", "2", wall_time_s=30, memory_mb=2048
+        tmp_path_factory, data_path, paths, "--jobs", "2", wall_time_s=60, memory_mb=2048
     )
     return results(out), done
 
@@ -77,4 +78,4 @@ def test_memory_and_time_limits_are_named(batch):
         "2048" in r["memory_hog"]["failure"]["message"]
         or "MemoryError" in r["memory_hog"]["failure"]["message"]
     )
-    assert r["infinite_loop"]["duration_s"] < 60
+    assert r["infinite_loop"]["duration_s"] < 120
