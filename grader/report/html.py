@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -45,8 +46,8 @@ def _per_class(result: dict) -> list[tuple[str, int, float]]:
     ]
 
 
-def submission_page(result: dict, output: str) -> str:
-    """One student's report: everything about the grade, and nothing about test images."""
+def _submission_context(result: dict, output: str) -> dict:
+    """What the report template needs, for the page on its own and inside the print."""
     curves = (result.get("history") or {}).get("curves") or {}
     svg = {
         "curves": plots.training_curves(curves),
@@ -56,23 +57,28 @@ def submission_page(result: dict, output: str) -> str:
     }
     arch = result.get("architecture") or {}
     mine, logs = printed.parts(output)
+    return {
+        "r": result,
+        "arch": arch,
+        "layers": _layers(arch.get("layers")),
+        "per_class": _per_class(result),
+        "svg": {k: Markup(v) if v else None for k, v in svg.items()},
+        "output": mine,
+        "logs": logs,
+    }
+
+
+def submission_page(result: dict, output: str) -> str:
+    """One student's report: everything about the grade, and nothing about test images."""
     return (
         _environment()
         .get_template("submission.html.j2")
-        .render(
-            r=result,
-            arch=arch,
-            layers=_layers(arch.get("layers")),
-            per_class=_per_class(result),
-            svg={k: Markup(v) if v else None for k, v in svg.items()},
-            output=mine,
-            logs=logs,
-        )
+        .render(**_submission_context(result, output))
     )
 
 
-def index_page(results: list[dict], title: str) -> str:
-    """The class at a glance."""
+def _index_context(results: list[dict], title: str, link: Callable[[str], str]) -> dict:
+    """What the overview template needs; ``link`` says where a submission's report is."""
     graded = [r for r in results if r.get("accuracy") is not None]
     max_score = max((r["max_score"] for r in results), default=0)
     pass_mark = max((r.get("pass_mark", 0) for r in results), default=0)
@@ -93,20 +99,41 @@ def index_page(results: list[dict], title: str) -> str:
         if graded and scale
         else None,
     }
-    return (
-        _environment()
-        .get_template("index.html.j2")
-        .render(
-            title=title,
-            results=sorted(results, key=lambda r: r["submission"]),
-            checks={k: (sum(v), len(v)) for k, v in checks.items()},
-            failures=failures,
-            slowest=sorted(results, key=lambda r: -r["duration_s"])[:5],
-            passed=sum(1 for r in results if r.get("passed")),
-            required_failed=[r for r in results if r.get("required_failed")],
-            svg={k: Markup(v) if v else None for k, v in svg.items()},
-            page=PAGE,
-        )
+    return {
+        "title": title,
+        "results": sorted(results, key=lambda r: r["submission"]),
+        "checks": {k: (sum(v), len(v)) for k, v in checks.items()},
+        "failures": failures,
+        "slowest": sorted(results, key=lambda r: -r["duration_s"])[:5],
+        "passed": sum(1 for r in results if r.get("passed")),
+        "required_failed": [r for r in results if r.get("required_failed")],
+        "svg": {k: Markup(v) if v else None for k, v in svg.items()},
+        "link": link,
+    }
+
+
+def index_page(results: list[dict], title: str) -> str:
+    """The class at a glance."""
+    context = _index_context(results, title, lambda submission: f"{submission}/{PAGE}")
+    return _environment().get_template("index.html.j2").render(**context)
+
+
+def print_page(rows: list[tuple[dict, str]], title: str) -> str:
+    """The class overview, then each (result, output) report from a new page: one
+    document for Chromium to print, its links pointing inside it."""
+    env = _environment()
+    ordered = sorted(rows, key=lambda row: row[0]["submission"])
+    anchors = {r["submission"]: f"student-{i}" for i, (r, _) in enumerate(ordered, 1)}
+    overview = env.get_template("_index.html.j2").render(
+        **_index_context([r for r, _ in ordered], title, lambda s: f"#{anchors[s]}")
+    )
+    report = env.get_template("_submission.html.j2")
+    students = [
+        (anchors[r["submission"]], Markup(report.render(**_submission_context(r, output))))
+        for r, output in ordered
+    ]
+    return env.get_template("print.html.j2").render(
+        title=title, overview=Markup(overview), students=students
     )
 
 
