@@ -27,6 +27,7 @@ GRADEBOOK_FIELDS = [
     "duration_s",
     "model_source",
 ]
+POINTS = "points:"  # then a column per rubric item, points earned: LMSs import per-item grades
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -70,9 +71,13 @@ def all_results(out: Path) -> list[dict]:
 
 
 def write_gradebook(out: Path, rows: list[dict]) -> None:
-    """grades.csv: one row per result, in the order given."""
+    """grades.csv: one row per result, in the order given, then a ``points:<check>`` column
+    per rubric item (first seen first; blank where a result has no such check)."""
+    items = dict.fromkeys(c["name"] for r in rows for c in r.get("checks") or [])
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=GRADEBOOK_FIELDS, extrasaction="ignore")
+    writer = csv.DictWriter(
+        buffer, fieldnames=GRADEBOOK_FIELDS + [POINTS + n for n in items], extrasaction="ignore"
+    )
     writer.writeheader()
     for r in rows:
         failure = r.get("failure") or {}
@@ -86,6 +91,7 @@ def write_gradebook(out: Path, rows: list[dict]) -> None:
                 "required_failed": ";".join(r.get("required_failed") or []),
                 "seeds": len((r.get("seeds") or {}).get("runs", [])) or "",
                 "estimate": (r.get("estimate") or {}).get("verdict", ""),
+                **{POINTS + c["name"]: _blank(c.get("points")) for c in r.get("checks") or []},
             }
         )
     write_atomic(out / GRADEBOOK, buffer.getvalue())
