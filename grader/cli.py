@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import traceback
 
 from grader import __version__
 from grader.errors import GraderFault, UsageError
@@ -59,6 +60,12 @@ def _add_setup(p: argparse.ArgumentParser, budget_help: str) -> None:
         default="auto",
         help="auto: bubblewrap when it runs here, else process-only with a warning; "
         "strict: refuse to grade without full isolation; process: never use bubblewrap",
+    )
+    p.add_argument(
+        "--run-as",
+        metavar="USER",
+        help="as root without bubblewrap (e.g. in Gradescope's container), run submissions "
+        "as this unprivileged user instead of root (the Gradescope bundle makes one)",
     )
     group = p.add_argument_group("limits (defaults from the assignment spec)")
     for flag, field, kind, unit in LIMIT_FLAGS:
@@ -160,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("--output", default="autograder.zip", metavar="ZIP")
     bundle.set_defaults(module="grader.commands.gradescope_bundle")
     _add_weights_command(sub)
+    _add_export_command(sub)
+    _add_pdf_command(sub)
     return parser
 
 
@@ -207,16 +216,110 @@ def _add_weights_command(sub: argparse._SubParsersAction) -> None:
     _add_weights(actions.add_parser("list", help="the files the cache holds, with sizes"))
 
 
+def _add_pdf_command(sub: argparse._SubParsersAction) -> None:
+    """``grader pdf``: a finished results folder printed with headless Chromium."""
+    pdf = sub.add_parser(
+        "pdf",
+        help="print a results folder to PDF: the class overview and every report, each "
+        "student from a new page",
+    )
+    pdf.add_argument("out_dir", metavar="OUT_DIR", help="a results folder (grade's --out)")
+    pdf.add_argument(
+        "--output",
+        metavar="FILE",
+        help="where the combined PDF goes (default: OUT_DIR/reports.pdf)",
+    )
+    pdf.add_argument(
+        "--each",
+        action="store_true",
+        help="also OUT_DIR/<submission>/report.pdf for each student, to email (about 1.5 s "
+        "each: a Chromium start per student)",
+    )
+    pdf.add_argument("--title", help="the overview's heading (default: the assignment's name)")
+    pdf.add_argument(
+        "--chromium",
+        metavar="PATH",
+        help="the Chromium or Chrome to print with (default: chromium, then google-chrome on PATH)",
+    )
+    pdf.set_defaults(module="grader.commands.pdf")
+
+
+def _add_export_command(sub: argparse._SubParsersAction) -> None:
+    """``grader export canvas|roster``: a results folder's grades into an LMS gradebook, so
+    no course needs a script of its own to carry them there."""
+    export = sub.add_parser(
+        "export", help="put a results folder's grades into an LMS gradebook (Canvas, Moodle...)"
+    )
+    export.set_defaults(module="grader.commands.lms")
+    kinds = export.add_subparsers(dest="lms", required=True, metavar="LMS")
+    canvas = kinds.add_parser(
+        "canvas",
+        help="fill one assignment's column of the gradebook CSV Canvas exports, to import back",
+    )
+    roster = kinds.add_parser(
+        "roster",
+        help="a CSV with a row per student of a roster (student, submission, score, max_score, "
+        "passed, points per rubric item), for Moodle, Blackboard or a spreadsheet",
+    )
+    for p in (canvas, roster):
+        p.add_argument("out", metavar="OUT_DIR", help="the results folder (grade --out)")
+        p.add_argument("--output", required=True, metavar="CSV", help="the file to write")
+    canvas.add_argument(
+        "--gradebook",
+        required=True,
+        metavar="CSV",
+        help="the gradebook Canvas exported (Grades, Export, Export Entire Gradebook)",
+    )
+    canvas.add_argument(
+        "--column",
+        required=True,
+        metavar="NAME",
+        help='the assignment\'s column, e.g. "CIFAR-10 CNN (12345)"; the title alone will do '
+        "when one column has it",
+    )
+    canvas.add_argument(
+        "--match",
+        default="SIS Login ID",
+        metavar="COLUMN",
+        help="the student column that submission ids are (default: SIS Login ID); matched "
+        "exactly but for case and surrounding spaces",
+    )
+    canvas.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="columns submission,student: the --match value of each submission, when file "
+        "names are not logins",
+    )
+    roster.add_argument(
+        "--roster",
+        required=True,
+        metavar="CSV",
+        help="columns submission,student (a blank submission: a student without one)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return importlib.import_module(args.module).run(args)
     except UsageError as exc:
-        print(f"grader: error: {exc}", file=sys.stderr)
-        return 2
+        return _stop(args, str(exc), 2)
     except GraderFault as exc:
-        print(f"grader: error: {exc}", file=sys.stderr)
-        return 1
+        return _stop(args, str(exc), 1)
     except KeyboardInterrupt:
         print("grader: interrupted; finished results are kept", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug of the grader's: its traceback is for whoever runs it
+        traceback.print_exc()
+        return _stop(args, f"the grader crashed ({type(exc).__name__}: {exc})", 1)
+
+
+def _stop(args: argparse.Namespace, message: str, status: int) -> int:
+    """One line for the person at the terminal, and a result that says so for the
+    course's tools (Gradescope, GitHub Classroom), which must never be left without one."""
+    print(f"grader: error: {message}", file=sys.stderr)
+    if args.command in ("check", "grade"):
+        from grader.commands import record_fault
+
+        record_fault(args, message)
+    return status
