@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader.inside import errors
 from grader.inside.patches import Capture
+from grader.inside.transcript import Transcript, tee
 
 
 def cell_filename(number: int | None, entry: Path) -> str:
@@ -64,22 +65,48 @@ class Cells:
             exec(code, self.namespace)
 
 
-def _keep_last_value(namespace: dict):
+def _keep_last_value(namespace: dict, transcript: Transcript | None):
     """Jupyter shows a cell's last value and keeps it in ``_``; here it is kept, not
-    printed, so the output stays what the code printed."""
+    printed, so the output stays what the code printed (the transcript notes it)."""
 
     def hook(value) -> None:
         if value is not None:
             namespace["_"] = value
+            if transcript is not None:
+                transcript.value(value)
 
     return hook
 
 
-def run(cells: list[dict], kind: str, entry: Path, namespace: dict, capture: Capture) -> list[dict]:
-    """Execute each cell in ``namespace``; return error records of the cells that failed."""
-    found: list[dict] = []
+def run(
+    cells: list[dict],
+    kind: str,
+    entry: Path,
+    namespace: dict,
+    capture: Capture,
+    transcript: Transcript | None = None,
+) -> list[dict]:
+    """Execute each cell in ``namespace``; return error records of the cells that failed.
+    A ``transcript`` (notebooks) records what each cell printed, raised and showed."""
     notebook = Cells(namespace) if kind == "notebook" else None
-    sys.displayhook = _keep_last_value(namespace)
+    sys.displayhook = _keep_last_value(namespace, transcript)
+    streams = tee(transcript) if transcript is not None else None
+    try:  # without a transcript, one that keeps nothing
+        return _run_cells(cells, notebook, entry, namespace, capture, transcript or Transcript(0))
+    finally:
+        if streams is not None:
+            sys.stdout, sys.stderr = streams
+
+
+def _run_cells(
+    cells: list[dict],
+    notebook: Cells | None,
+    entry: Path,
+    namespace: dict,
+    capture: Capture,
+    transcript: Transcript,
+) -> list[dict]:
+    found: list[dict] = []
     for cell in cells:
         number, source = cell["number"], cell["source"]
         if notebook:
@@ -89,14 +116,19 @@ def run(cells: list[dict], kind: str, entry: Path, namespace: dict, capture: Cap
         errors.SOURCES[filename] = (number, source)
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         capture.current_cell = number
+        transcript.start(number)
         try:
             if notebook:
                 notebook.run(source, filename)
             else:
                 exec(compile(source, filename, "exec"), namespace)
-        except SystemExit:
+        except SystemExit as exc:
             found.append(errors.failure("called_exit") | {"cell": number})
+            transcript.failed(exc)
+            capture.note("the code called exit(): the grader went on with the next cell")
         except Exception as exc:  # a failing cell never stops the others
             found.append(errors.record(exc))
+            transcript.failed(exc)
+        transcript.finish()
     capture.current_cell = None
     return found

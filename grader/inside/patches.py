@@ -35,8 +35,13 @@ class Capture:
     fits: list[FitCall] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     current_cell: int | None = None
+    notes: list[dict] = field(default_factory=list)  # {cell, text}: what the grader changed
 
     calls: int = 0
+
+    def note(self, text: str) -> None:
+        """Something the grader changed in the running cell (shown in executed.ipynb)."""
+        self.notes.append({"cell": self.current_cell, "text": text})
 
     def first_fit(self, model: object) -> FitCall | None:
         return next((f for f in self.fits if f.model is model), None)
@@ -100,6 +105,8 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         bound.apply_defaults()
         a = bound.arguments
         capture.fitted(self, a["x"], a["y"])
+        start = int(a["initial_epoch"] or 0)
+        asked = (int(a["epochs"] or 1) - start, _rows(a["x"]))
         a["x"], a["y"] = _slice(a["x"], n), _slice(a["y"], n)
         a["sample_weight"] = _slice(a["sample_weight"], n)
         if a["validation_data"] is not None:
@@ -109,9 +116,37 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
             a["validation_steps"] = min(a["validation_steps"] or 1, 1)
         a["epochs"] = min(int(a["epochs"] or 1), epochs + int(a["initial_epoch"] or 0))
         a["verbose"] = 0
+        capture.note(_capped(asked, (a["epochs"] - start, _rows(a["x"]))))
         return original(**a)
 
     keras.Model.fit = capped_fit
+
+
+def _rows(x) -> int | None:
+    """How many samples an array-like holds (the first array's, for several inputs)."""
+    if isinstance(x, dict):
+        x = list(x.values())
+    if isinstance(x, (list, tuple)) and x:
+        return _rows(x[0])
+    shape = getattr(x, "shape", None)
+    return int(shape[0]) if shape else None
+
+
+def _capped(asked: tuple[int, int | None], ran: tuple[int, int | None]) -> str:
+    """The note on a capped fit(): what it asked for, what ran."""
+
+    (epochs, rows), (epochs_asked, rows_asked) = ran, asked
+    if rows is None:  # a generator or dataset
+        ran_text, asked_text = f"{epochs} epoch(s) of at most 2 steps", f"{epochs_asked}"
+    else:
+        ran_text, asked_text = (
+            f"{epochs} epoch(s) of {rows} samples",
+            f"{epochs_asked} of {rows_asked}",
+        )
+    return (
+        f"fit() was capped by the grader: {ran_text} instead of {asked_text}, without "
+        "progress output; the grade comes from the grader's own training of the model"
+    )
 
 
 class Shell:
@@ -125,7 +160,12 @@ class Shell:
 
     def _skip(self, what: str) -> None:
         where = f"cell {self.capture.current_cell}" if self.capture.current_cell else "code"
-        self.capture.skipped.append(f"{where}: skipped `{what.strip()[:80]}`")
+        shown = what.strip()[:80]
+        self.capture.skipped.append(f"{where}: skipped `{shown}`")
+        self.capture.note(
+            f"skipped `{shown}`: the grader runs no shell commands, and only the magics that "
+            "matter to the model"
+        )
 
     def system(self, cmd: str) -> None:
         self._skip(f"!{cmd}")

@@ -45,9 +45,12 @@ OPTIONAL = {
     "fed_labels": (str, NONE),  # "one_hot" or "class numbers": what the code fed fit()
     "batch_norm": (dict, NONE),  # {"layers", "images"} whose statistics were re-estimated
     "memory_peak_mb": (int, float),
+    # notebooks, student stage: per cell that ran, in order, {number, streams [{name, text}],
+    # error {ename, evalue, traceback} or None, value (repr of its last value), notes}
+    "cells": list,
 }
 # What the merged outcome keeps from the student stage when the trainer trained.
-FROM_STUDENT = ("errors", "inferred", "model_source", "fed_labels")
+FROM_STUDENT = ("errors", "inferred", "model_source", "fed_labels", "cells")
 
 
 def job(stage: str, budget: dict, limits: dict, paths: dict[str, str], **submission) -> dict:

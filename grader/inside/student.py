@@ -23,6 +23,7 @@ from grader.inside.infer import one_hot_labels, preprocessing
 from grader.inside.model_search import from_contract, search
 from grader.inside.patches import as_array
 from grader.inside.train import Trainer
+from grader.inside.transcript import Transcript
 
 VALIDATION_SHARE = 0.2  # of the training images, returned by load_data() as "test"
 
@@ -93,9 +94,14 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     capture = patches.Capture()
     patches.install(keras, split, budget, capture, namespace)
     stand_ins = standins.install()
+    notebook = job["kind"] == "notebook"
+    transcript = Transcript(job["limits"]["output_kept_kb"] * 1024) if notebook else None
     with heartbeat.Heartbeat(Path(job["out_dir"])):
-        failed = execute.run(job["cells"], job["kind"], entry, namespace, capture)
+        failed = execute.run(job["cells"], job["kind"], entry, namespace, capture, transcript)
     outcome["errors"] = stand_ins.notes + failed
+    if transcript is not None:  # for executed.ipynb: each cell with the grader's notes
+        stood_in = [{"cell": n["cell"], "text": n["message"]} for n in stand_ins.notes]
+        outcome["cells"] = transcript.records(stood_in + capture.notes)
     outcome["inferred"].extend(capture.skipped)
     outcome["timings"]["code_s"] = round(time.perf_counter() - started, 3)
     return namespace, capture
