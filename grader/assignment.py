@@ -22,6 +22,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SPEC_NAME = "assignment.toml"
+VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's words
+OVERALL = "overall"  # the [visibility] key for the whole result
 STANDARD = "standard"  # the name of the spec's [budget]: what `grader grade` uses
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,6 +116,15 @@ class Spec:
     reference: str | None = None  # folder of reference solutions, relative to the spec
     model_variable: str | None = None  # the notebook variable holding the model to grade
     uncertainty: Uncertainty = Uncertainty()
+    # which file of a student's folder or zip is graded: globs, most preferred first
+    submission_files: tuple[str, ...] = ("*.ipynb", "*.py")
+    # when students see each rubric item (by name) and the whole result ("overall"), in
+    # Gradescope and JUnit: one of VISIBILITY; unnamed items follow "overall"
+    visibility: dict[str, str] = field(default_factory=dict)
+
+    def visibility_of(self, item: str) -> str:
+        """An item's own setting, else the overall one, else visible at once."""
+        return self.visibility.get(item, self.visibility.get(OVERALL, VISIBILITY[0]))
 
     def budget_named(self, name: str) -> Budget:
         """``standard`` is ``[budget]``; the others are ``[budgets.NAME]``."""
@@ -179,9 +190,32 @@ def load(name_or_path: str) -> Assignment:
     spec.budget_named(spec.check_budget)  # names the budgets when check_budget is unknown
     if spec.uncertainty.max_seeds < 1 or spec.uncertainty.band_sd < 0:
         raise UsageError(f"{path.name}: uncertainty: max_seeds must be >= 1 and band_sd >= 0")
+    _validate_files(spec.submission_files, path.name)
+    _validate_visibility(spec, path.name)
     loaded = Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
     _validate_caps(loaded, path.name)
     return loaded
+
+
+def _validate_files(patterns: tuple[str, ...], where: str) -> None:
+    """Every pattern names something the grader can run."""
+    if not patterns:
+        raise UsageError(f"{where}: submission_files: list at least one pattern")
+    for pattern in patterns:
+        if not pattern.lower().endswith((".ipynb", ".py")):
+            raise UsageError(f"{where}: submission_files: '{pattern}' must end in .ipynb or .py")
+
+
+def _validate_visibility(spec: Spec, where: str) -> None:
+    """Keys name the rubric's items (or "overall"); values are Gradescope's."""
+    items = [OVERALL, "runs", "accuracy", *(r.name for r in spec.rules)]
+    for key, value in spec.visibility.items():
+        if key not in items:
+            raise UsageError(f"{where}: visibility.{key}: not a rubric item ({', '.join(items)})")
+        if value not in VISIBILITY:
+            raise UsageError(
+                f"{where}: visibility.{key}: '{value}' is not one of {', '.join(VISIBILITY)}"
+            )
 
 
 def _validate_caps(loaded: Assignment, where: str) -> None:

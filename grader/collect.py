@@ -21,6 +21,7 @@ from grader.inside.errors import excerpt
 from grader.verdict import Problem
 
 GRADABLE = (".ipynb", ".py")
+SUBMISSION_FILES = ("*.ipynb", "*.py")  # the spec's default: which file in a folder is graded
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}
 MAX_ZIP_MEMBERS = 5000
 MAX_FOLDER_BYTES = 200 * 2**20
@@ -47,8 +48,12 @@ class Submission:
     digest: str = field(default="", compare=False)
 
 
-def collect(paths: list[str], scratch: Path) -> tuple[list[Submission], list[str]]:
-    """Submissions for the given paths, and usage errors for paths that give none."""
+def collect(
+    paths: list[str], scratch: Path, patterns: tuple[str, ...] = SUBMISSION_FILES
+) -> tuple[list[Submission], list[str]]:
+    """Submissions for the given paths, and usage errors for paths that give none.
+    ``patterns``: in a student's folder, which file is the submission (the spec's
+    ``submission_files``, most preferred first)."""
     found: list[Submission] = []
     usage: list[str] = []
     for given in paths:
@@ -59,9 +64,9 @@ def collect(paths: list[str], scratch: Path) -> tuple[list[Submission], list[str
             entries = [p for p in sorted(path.iterdir()) if not _hidden(p)]
             if not entries:
                 usage.append(f"{given}: empty folder, no submissions in it")
-            found.extend(_one(p, scratch) for p in entries)
+            found.extend(one(p, scratch, patterns) for p in entries)
         else:
-            found.append(_one(path, scratch))
+            found.append(one(path, scratch, patterns))
     return _unique_ids(found), usage
 
 
@@ -69,12 +74,13 @@ def _hidden(path: Path) -> bool:
     return path.name.startswith(".") or path.name in SKIPPED_NAMES
 
 
-def _one(path: Path, scratch: Path) -> Submission:
+def one(path: Path, scratch: Path, patterns: tuple[str, ...] = SUBMISSION_FILES) -> Submission:
+    """One student's file, folder or zip as one submission."""
     stem = path.stem if path.is_file() else path.name
     if path.is_dir():
-        return _from_folder(stem, path, path)
+        return _from_folder(stem, path, path, patterns)
     if path.suffix.lower() == ".zip":
-        return _from_zip(stem, path, scratch)
+        return _from_zip(stem, path, scratch, patterns)
     if path.suffix.lower() in GRADABLE:
         return _read_entry(stem, path, path, None)
     return Submission(
@@ -89,7 +95,7 @@ def _one(path: Path, scratch: Path) -> Submission:
     )
 
 
-def _from_zip(stem: str, path: Path, scratch: Path) -> Submission:
+def _from_zip(stem: str, path: Path, scratch: Path, patterns: tuple[str, ...]) -> Submission:
     target = scratch / "unzipped" / hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
     try:
         with zipfile.ZipFile(path) as archive:
@@ -119,10 +125,10 @@ def _from_zip(stem: str, path: Path, scratch: Path) -> Submission:
             f"{path.name} is not a readable zip ({exc})",
             "zip your folder again, or hand in the notebook itself.",
         )
-    return _from_folder(stem, path, target)
+    return _from_folder(stem, path, target, patterns)
 
 
-def _from_folder(stem: str, origin: Path, folder: Path) -> Submission:
+def _from_folder(stem: str, origin: Path, folder: Path, patterns: tuple[str, ...]) -> Submission:
     files = [
         p
         for p in sorted(folder.rglob("*"))
@@ -135,28 +141,37 @@ def _from_folder(stem: str, origin: Path, folder: Path) -> Submission:
             "the folder is too large to grade",
             "hand in your notebook or code, not data sets or saved models.",
         )
-    notebooks = [p for p in files if p.suffix.lower() == ".ipynb"]
-    modules = [p for p in files if p.suffix.lower() == ".py"]
-    if len(modules) > 1:
-        with_contract = [p for p in modules if "def build_model" in _text(p)]
-        modules = with_contract or modules
-    for group in (notebooks, modules):
+    for pattern in patterns:
+        group = _preferred([p for p in files if _matches(p.relative_to(folder), pattern)])
         if len(group) == 1:
             return _read_entry(stem, origin, group[0], folder)
         if len(group) > 1:
-            names = ", ".join(p.name for p in group)
+            names = ", ".join(str(p.relative_to(folder)) for p in group)
             return _rejected(
                 stem,
                 origin,
                 f"several files could be the submission: {names}",
-                "hand in one notebook, or one .py that defines build_model().",
+                f"hand in one file matching {pattern} (the assignment looks for "
+                f"{' or '.join(patterns)}, in that order); remove or rename the others.",
             )
     return _rejected(
         stem,
         origin,
-        f"{origin.name} holds no notebook (.ipynb) or module (.py)",
+        f"{origin.name} holds no file the assignment grades ({', '.join(patterns)})",
         "put your notebook in the folder or zip you hand in.",
     )
+
+
+def _matches(path: Path, pattern: str) -> bool:
+    """A glob on the file's path, from the right, in any case (Colab saves .IPYNB too)."""
+    return Path(str(path).lower()).match(pattern.lower())
+
+
+def _preferred(group: list[Path]) -> list[Path]:
+    """Of several modules, those that define build_model() (the others are helpers)."""
+    if len(group) > 1 and all(p.suffix.lower() == ".py" for p in group):
+        return [p for p in group if "def build_model" in _text(p)] or group
+    return group
 
 
 def _text(path: Path) -> str:

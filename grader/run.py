@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,16 @@ def _link_weights(home: Path, cache: Path) -> None:
         (models / path.name).symlink_to(path)
 
 
+def _hand_over(dirs: dict[str, Path], account: pwd.struct_passwd | None) -> None:
+    """Process fallback under --run-as: the folders a run writes belong to that user."""
+    if account is None:
+        return
+    for name in ("exchange", "out", "home", "home_t"):
+        for folder, subdirs, files in os.walk(dirs[name]):
+            for entry in [folder, *(Path(folder) / n for n in subdirs + files)]:
+                os.chown(entry, account.pw_uid, account.pw_gid, follow_symlinks=False)
+
+
 def _supervise(
     confined: sandbox.Confined, deadline: float, code_done: tuple[float, Path] | None = None
 ) -> sandbox.Exit:
@@ -182,6 +193,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     if drop:
         os.chown(dirs["exchange"], uid_student, uid_student)
         os.chown(dirs["out"], uid_trainer, uid_trainer)
+    _hand_over(dirs, settings.isolation.account())
     entry = sub.entry.relative_to(sub.folder) if sub.folder else Path(sub.entry.name)
     data = (settings.data_dir, False)
     student = _box(

@@ -17,15 +17,26 @@ def limits(args, assignment: Assignment) -> Limits:
     return replace(assignment.spec.limits, **{k: v for k, v in given.items() if v is not None})
 
 
-def export(args, results: list[dict]) -> None:
+def export(args, spec: Assignment, results: list[dict]) -> None:
     """The exports asked for on the command line, and the GitHub step summary."""
     from grader.report import exports
 
     if args.gradescope and results:
-        exports.gradescope(results, Path(args.gradescope))
+        exports.gradescope(results, Path(args.gradescope), spec.spec.visibility_of)
     if args.junit:
-        exports.junit(results, Path(args.junit))
+        exports.junit(results, Path(args.junit), spec.spec.visibility_of)
     exports.step_summary(results)
+
+
+def record_fault(args, message: str) -> None:
+    """The grader could not grade: the course's tools still get a result that says so
+    (Gradescope's results.json, GitHub Classroom's runner result)."""
+    from grader.report import exports
+
+    if getattr(args, "gradescope", None):
+        exports.gradescope_fault(Path(args.gradescope), message)
+    if args.command == "check":
+        exports.classroom(None, message)
 
 
 def isolation(args) -> sandbox.Isolation:
@@ -33,7 +44,7 @@ def isolation(args) -> sandbox.Isolation:
     On a cluster the workers detect theirs; this is the level they must have."""
     if getattr(args, "cluster", None):
         return cluster.expected(args.sandbox)
-    found = sandbox.detect(args.sandbox)
+    found = sandbox.detect(args.sandbox, args.run_as)
     if found.level != sandbox.BUBBLEWRAP:
         terminal.say("grader: WARNING: submissions are NOT isolated: " + "; ".join(found.missing))
     return found

@@ -1,5 +1,7 @@
-"""``grader check``: a student's self-check of one file. Exit 0 when it passes (at a
-quick budget: is likely to pass), 1 when not, 3 when a quick run is too close to call."""
+"""``grader check``: a student's self-check of one submission (a file, or a student's
+folder or zip, where the spec's ``submission_files`` pick the file). Exit 0 when it passes
+(at a quick budget: is likely to pass), 1 when not, 3 when a quick run is too close to
+call."""
 
 from __future__ import annotations
 
@@ -7,18 +9,18 @@ from pathlib import Path
 
 from grader import assignment, calibrate, collect, pipeline, terminal, uncertainty
 from grader.commands import export, grading
-from grader.errors import UsageError
-from grader.report import publish
+from grader.errors import GraderFault, UsageError
+from grader.report import exports, publish
 
 
 def run(args) -> int:
     path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{args.file}: no such file")
+    if not path.exists():
+        raise UsageError(f"{args.file}: no such file or folder")
     spec = assignment.load(args.assignment)
     out = Path(args.out)
     with grading(args, spec, args.budget or spec.spec.check_budget, out) as ctx:
-        subs, _ = collect.collect([args.file], ctx.scratch)
+        subs = [collect.one(path, ctx.scratch, spec.spec.submission_files)]
         ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
@@ -28,9 +30,10 @@ def run(args) -> int:
         ]
         faults = pipeline.grade_all(subs, ctx, args.force, 1, consumers)
     if faults or not found:
-        return 1
-    export(args, found)
+        raise GraderFault(f"an internal error stopped grading {subs[0].id} (see above)")
+    export(args, spec, found)
     result = found[0]
+    exports.classroom(result)
     print(terminal.check_summary(result, str(out / result["submission"] / "result.json")))
     if result.get("estimate"):
         return uncertainty.EXIT_STATUS[result["estimate"]["verdict"]]

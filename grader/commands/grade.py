@@ -15,7 +15,7 @@ def run(args) -> int:
     spec = assignment.load(args.assignment)
     out = Path(args.out)
     with grading(args, spec, args.budget or STANDARD, out) as ctx:
-        subs, usage = collect.collect(args.paths, ctx.scratch)
+        subs, usage = collect.collect(args.paths, ctx.scratch, spec.spec.submission_files)
         for problem in usage:
             terminal.say(f"grader: error: {problem}")
         if not subs:
@@ -37,7 +37,7 @@ def run(args) -> int:
             ]
             jobs = args.jobs or (ctx.cluster.threads() if ctx.cluster else 1)
             faults = pipeline.grade_all(subs, ctx, args.force, jobs, consumers, progress.started)
-    export(args, found)
+    export(args, spec, found)
     failed = sum(1 for r in found if r["status"] == "failed")
     terminal.say(
         f"{len(subs)} submissions: {len(found) - failed} graded, {failed} failed; "

@@ -1,13 +1,19 @@
-"""Machine-readable exports: Gradescope's results.json, JUnit XML, a GitHub step summary."""
+"""Machine-readable exports: Gradescope's results.json, JUnit XML, a GitHub step summary,
+and GitHub Classroom's runner result."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from grader.assignment import OVERALL
 from grader.results import write_atomic
+
+FAULT = "grader_fault"  # extra_data.status of a results.json the grader wrote on a fault
 
 
 def _problem_text(p: dict) -> str:
@@ -28,14 +34,29 @@ def _name(check: dict) -> str:
     return f"{check['name']} (required)" if check.get("required") else check["name"]
 
 
-def _markdown(r: dict) -> str:
-    """A student-facing summary of one result in Markdown."""
+Visibility = Callable[[str], str]  # a rubric item's name -> when students see it
+
+
+def _everything(item: str) -> str:
+    return "visible"
+
+
+def _markdown(r: dict, visibility: Visibility = _everything) -> str:
+    """A student-facing summary of one result in Markdown, leaving out what is not
+    visible yet (and the total, which would give it away)."""
+    shown = [c for c in r["checks"] if visibility(c["name"]) == "visible"]
+    accuracy_shown = visibility("accuracy") == "visible"
     estimate = r.get("estimate")
     verdict = estimate["verdict"] if estimate else "PASS" if r.get("passed") else "not passing yet"
-    out = [f"## {r['submission']}: {r['score']:g} / {r['max_score']:g} ({verdict})", ""]
+    if len(shown) == len(r["checks"]):
+        out = [f"## {r['submission']}: {r['score']:g} / {r['max_score']:g} ({verdict})", ""]
+    else:
+        out = [f"## {r['submission']}", "", "Some results are shown later.", ""]
     if r.get("not_passing_because"):
         out += [f"**{r['not_passing_because']}**", ""]
-    if r.get("accuracy") is not None:
+    if not accuracy_shown:
+        estimate = None
+    elif r.get("accuracy") is not None:
         out += [f"Test accuracy: {r['accuracy']:.3f}", ""]
     if estimate and estimate["standard_score"] is not None:
         low, high = estimate["standard_score_range"]
@@ -44,10 +65,10 @@ def _markdown(r: dict) -> str:
             f"points at the standard budget ({low:g}-{high:g}): {estimate['verdict']}.",
             "",
         ]
-    if len((r.get("seeds") or {}).get("runs", [])) > 1:
+    if accuracy_shown and len((r.get("seeds") or {}).get("runs", [])) > 1:
         out += [r["seeds"]["summary"], ""]
     out += ["| check | points | message |", "|---|---|---|"]
-    for c in r["checks"]:
+    for c in shown:
         mark = "✅" if c["passed"] else "❌"
         message = c["message"].replace("|", "\\|").replace("\n", " ")
         out.append(f"| {mark} {_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
@@ -63,8 +84,13 @@ def _markdown(r: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def gradescope(results: list[dict], path: Path) -> None:
-    """Gradescope's results.json for one submission: a test per rubric item."""
+def _hint(check: dict) -> str:
+    return check["message"] + (f"\nHint: {check['hint']}" if check.get("hint") else "")
+
+
+def gradescope(results: list[dict], path: Path, visibility: Visibility = _everything) -> None:
+    """Gradescope's results.json for one submission: a test per rubric item, each shown
+    to students when the spec's visibility says."""
     r = results[0]
     tests = [
         {
@@ -73,17 +99,17 @@ def gradescope(results: list[dict], path: Path) -> None:
             "score": c["points"],
             "max_score": c["max_points"],
             "status": "passed" if c["passed"] else "failed",
-            "output": c["message"] + (f"\nHint: {c['hint']}" if c.get("hint") else ""),
-            "visibility": "visible",
+            "output": _hint(c),
+            "visibility": visibility(c["name"]),
         }
         for i, c in enumerate(r["checks"], start=1)
     ]
     doc = {
         "score": r["score"],
         "execution_time": round(r["duration_s"]),
-        "output": _markdown(r),
+        "output": _markdown(r, visibility),
         "output_format": "md",
-        "visibility": "visible",
+        "visibility": visibility(OVERALL),
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {
@@ -94,12 +120,28 @@ def gradescope(results: list[dict], path: Path) -> None:
             "required_failed": r.get("required_failed", []),
         },
     }
-    if r.get("accuracy") is not None:
+    if r.get("accuracy") is not None and visibility("accuracy") == "visible":
         doc["leaderboard"] = [{"name": "accuracy", "value": r["accuracy"], "order": "desc"}]
     write_atomic(path, json.dumps(doc, indent=1))
 
 
-def junit(results: list[dict], path: Path) -> None:
+def gradescope_fault(path: Path, message: str) -> None:
+    """results.json when the grader itself could not grade: Gradescope must never be
+    left without one, and the student must read that it is not their fault."""
+    doc = {
+        "score": 0,
+        "output": "The autograder could not grade this submission. This is a problem of "
+        "the autograder, not of your work: tell your instructor, who can run it again.\n\n"
+        f"What went wrong: {message}",
+        "output_format": "text",
+        "visibility": "visible",
+        "tests": [],
+        "extra_data": {"status": FAULT, "message": message},
+    }
+    write_atomic(path, json.dumps(doc, indent=1))
+
+
+def junit(results: list[dict], path: Path, visibility: Visibility = _everything) -> None:
     """JUnit XML: a test suite per submission, a test case per rubric item."""
     suites = ET.Element("testsuites", name="grader")
     for r in results:
@@ -117,8 +159,9 @@ def junit(results: list[dict], path: Path) -> None:
             case = ET.SubElement(
                 suite, "testcase", name=_name(c), classname=r["submission"], time="0"
             )
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="visibility", value=visibility(c["name"]))
             if c.get("required"):
-                props = ET.SubElement(case, "properties")
                 ET.SubElement(props, "property", name="required", value="true")
             if not c["passed"]:
                 ET.SubElement(
@@ -141,3 +184,46 @@ def step_summary(results: list[dict]) -> None:
     with open(target, "a", encoding="utf-8") as f:
         for r in results:
             f.write(_markdown(r) + "\n")
+
+
+def classroom(result: dict | None, fault: str | None = None) -> None:
+    """GitHub Classroom: append ``result=<base64 JSON>`` to $GITHUB_OUTPUT, the runner
+    result its grading reporter adds up into the student's points (one test per item)."""
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    if result is None:
+        tests = [{"name": "grader", "status": "error", "score": 0, "message": fault or ""}]
+        doc = {"version": 1, "status": "error", "max_score": 0, "tests": tests}
+    else:
+        doc = _classroom_result(result)
+    encoded = base64.b64encode(json.dumps(doc).encode()).decode()
+    with open(target, "a", encoding="utf-8") as f:
+        f.write(f"result={encoded}\n")
+
+
+def _classroom_result(r: dict) -> dict:
+    """The reporter sums the tests' scores: a cap of a failed required rule is a test too."""
+    tests = [
+        {
+            "name": _name(c),
+            "status": "pass" if c["passed"] else "fail",
+            "score": c["points"],
+            "max_score": c["max_points"],
+            "message": _hint(c),
+        }
+        for c in r["checks"]
+    ]
+    capped = round(r["score"] - sum(c["points"] for c in r["checks"]), 2)
+    if capped:
+        tests.append(
+            {
+                "name": "score cap",
+                "status": "fail",
+                "score": capped,
+                "max_score": 0,
+                "message": r.get("not_passing_because") or "the score is capped",
+            }
+        )
+    status = "pass" if r["passed"] else "fail"  # at a quick budget: likely to pass
+    return {"version": 1, "status": status, "max_score": r["max_score"], "tests": tests}

@@ -1,0 +1,159 @@
+"""Course integration: Gradescope's results.json whatever happens (a crash, a fault, missing
+data, a calibration that does not match), run_autograder in a simulated /autograder layout
+(the spec picks the notebook beside a helper module, student code runs as an unprivileged
+user, the spec's visibility holds), and GitHub Classroom's runner result."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+
+from grader import collect
+from tests.conftest import EXAMPLES, TINY, cli, spec_text
+
+HERE = Path(__file__).resolve().parent
+SCHEMA = json.loads((HERE / "schemas" / "gradescope_results.json").read_text())
+HIDE_ACCURACY = ('overall = "visible"', 'overall = "visible"\naccuracy = "after_due_date"')
+
+
+def _classroom(path: Path) -> dict:
+    """The last runner result a command appended to $GITHUB_OUTPUT, decoded."""
+    lines = [ln for ln in path.read_text().splitlines() if ln.startswith("result=")]
+    return json.loads(base64.b64decode(lines[-1].removeprefix("result=")))
+
+
+def _fault_cases(tmp_path: Path, data_path: str) -> dict[str, tuple[list[str], int, str]]:
+    """command-line arguments, exit status, words of the explanation."""
+    spec = tmp_path / "assignment.toml"  # a budget no calibration exists for
+    spec.write_text(spec_text(**{**TINY, "train_images": 601}))
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    good = str(EXAMPLES / "good_cnn.py")
+    return {
+        "missing data": (["check", good, "--data", str(tmp_path / "none")], 2, "not found"),
+        "no calibration": (
+            ["check", good, "--data", data_path, "--assignment", str(spec), "--no-calibrate"],
+            2,
+            "grader calibrate",
+        ),
+        # a bug of the grader's (here: it cannot make its results folder)
+        "crash": (["check", good, "--data", data_path, "--out", str(blocked / "out")], 1, "crash"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing data", "no calibration", "crash"])
+def test_a_fault_of_the_grader_still_writes_results_json(tmp_path, data_path, case):
+    args, status, words = _fault_cases(tmp_path, data_path)[case]
+    results, output = tmp_path / "results.json", tmp_path / "github_output"
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    done = cli(
+        *args, "--gradescope", str(results), env={**os.environ, "GITHUB_OUTPUT": str(output)}
+    )
+    assert done.returncode == status, done.stderr[-2000:]
+    doc = json.loads(results.read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["score"] == 0 and doc["extra_data"]["status"] == "grader_fault"
+    assert "not of your work" in doc["output"] and words in doc["output"]
+    assert _classroom(output)["status"] == "error"
+
+
+def test_the_spec_picks_the_submission_and_lists_rivals(tmp_path):
+    shutil.copytree(HERE / "courses", tmp_path / "one")
+    picked = collect.one(tmp_path / "one", tmp_path / "scratch", ("*.ipynb", "*.py"))
+    assert picked.problem is None and picked.entry.name == "solution.ipynb"
+    picked = collect.one(tmp_path / "one", tmp_path / "scratch", ("helpers.py", "*.ipynb"))
+    assert picked.entry.name == "helpers.py"  # a required name first wins
+    shutil.copy(HERE / "courses" / "solution.ipynb", tmp_path / "one" / "copy.ipynb")
+    rivals = collect.one(tmp_path / "one", tmp_path / "scratch", ("*.ipynb", "*.py"))
+    assert "copy.ipynb, solution.ipynb" in rivals.problem.message
+    assert "*.ipynb" in rivals.problem.hint
+
+
+def test_classroom_result_junit_and_gradescope_visibility(tmp_path, data_path):
+    spec = tmp_path / "assignment.toml"
+    spec.write_text(spec_text(**TINY).replace(*HIDE_ACCURACY))
+    output, junit, gradescope = (tmp_path / n for n in ("gh", "junit.xml", "results.json"))
+    done = cli(
+        "check",
+        str(EXAMPLES / "good_cnn.py"),
+        *("--assignment", str(spec), "--data", data_path, "--out", str(tmp_path / "out")),
+        *("--junit", str(junit), "--gradescope", str(gradescope)),
+        env={**os.environ, "GITHUB_OUTPUT": str(output)},
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    result = json.loads((tmp_path / "out" / "good_cnn" / "result.json").read_text())
+    doc = _classroom(output)
+    assert doc["version"] == 1 and doc["max_score"] == result["max_score"]
+    assert doc["status"] == ("pass" if result["passed"] else "fail")
+    assert sum(t["score"] for t in doc["tests"]) == pytest.approx(result["score"])
+    names = [t["name"].removesuffix(" (required)") for t in doc["tests"]]
+    assert names == [c["name"] for c in result["checks"]]
+    assert {t["status"] for t in doc["tests"]} <= {"pass", "fail"}
+
+    seen = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in ET.parse(junit).iter("testcase")
+    }
+    assert seen["accuracy"]["visibility"] == "after_due_date"
+    assert seen["runs"]["visibility"] == "visible"
+
+    shown = json.loads(gradescope.read_text())
+    jsonschema.validate(shown, SCHEMA)
+    by_name = {t["name"]: t for t in shown["tests"]}
+    assert by_name["accuracy"]["visibility"] == "after_due_date"
+    assert by_name["runs"]["visibility"] == "visible"
+    assert "accuracy" not in shown["output"].lower() and "leaderboard" not in shown
+    assert f"{result['score']:g} / " not in shown["output"]  # the total would give it away
+
+
+def _autograde(tmp_path: Path, data_path: str, submission: Path, user: str) -> Path:
+    """Build the bundle, lay it out as Gradescope does, run run_autograder as root."""
+    bundle = tmp_path / "autograder.zip"
+    assert cli("gradescope-bundle", "--output", str(bundle)).returncode == 0
+    source = tmp_path / "source"
+    shutil.unpack_archive(bundle, source)
+    spec = source / "assignments" / "cifar10_cnn" / "assignment.toml"
+    text = spec.read_text().replace(*HIDE_ACCURACY)
+    spec.write_text(text.replace("max_seeds = 5", "max_seeds = 1"))  # time: one seed
+    root = tmp_path / "autograder"
+    shutil.copytree(submission, root / "submission")
+    env = {
+        **os.environ,
+        "AUTOGRADER_ROOT": str(root),
+        "GRADER_COMMAND": str(Path(sys.executable).parent / "grader"),
+        "GRADER_RUN_AS": user,
+        "GRADER_EXTRA_ARGS": f"--data {data_path} --sandbox process",  # no bubblewrap there
+    }
+    done = subprocess.run(
+        ["bash", str(source / "run_autograder")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return root
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root")
+def test_run_autograder_grades_the_notebook_as_an_unprivileged_user(tmp_path, data_path):
+    user = "nobody"
+    root = _autograde(tmp_path, data_path, HERE / "courses", user)
+    doc = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(doc, SCHEMA)
+    result = json.loads((root / "results" / "grader" / "submission" / "result.json").read_text())
+    assert result["kind"] == "notebook" and result["status"] == "graded"
+    assert result["sandbox"]["user"] == f"{user} (unprivileged user)"
+    printed = (root / "results" / "grader" / "submission" / "output.txt").read_text()
+    assert f"running as uid {pwd.getpwnam(user).pw_uid}" in printed
+    assert doc["score"] == result["score"] > 0
+    visibility = {t["name"]: t["visibility"] for t in doc["tests"]}
+    assert visibility.pop("accuracy") == "after_due_date"
+    assert set(visibility.values()) == {"visible"}
