@@ -37,7 +37,7 @@ from grader.calibration import Calibration
 from grader.collect import Submission
 from grader.errors import GraderFault, UsageError
 from grader.inside import protocol
-from grader.report import plots, publish
+from grader.report import notebook, plots, publish
 from grader.verdict import Problem
 
 
@@ -233,8 +233,25 @@ def _seeds(sub: Submission, ctx: Context, first: Measured, scale, arch) -> tuple
     ), record
 
 
-def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
-    """The result of one submission, and the head and tail of what it printed."""
+def _executed(sub: Submission, outcome: dict) -> str | None:
+    """A notebook's executed.ipynb, from its cells' records; a fault of ours in making it
+    is said, and never costs the student the grade."""
+    if sub.kind != "notebook" or sub.entry is None:
+        return None
+    try:
+        return notebook.build(sub.entry, outcome.get("cells"), __version__)
+    except Exception:
+        print(
+            f"grader: internal error making {notebook.EXECUTED} of {sub.id}:\n"
+            f"{traceback.format_exc()}",
+            file=sys.stderr,
+        )
+        return None
+
+
+def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | None]:
+    """The result of one submission, the head and tail of what it printed, and (for a
+    notebook whose cells ran) its executed notebook."""
     assert ctx.calibration is not None, "grading needs the calibration"
     assignment, budget = ctx.assignment, ctx.settings.budget
     m = measure(sub, ctx)
@@ -314,7 +331,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None]:
         "grader_version": __version__,
         "cache_key": cache_key(sub, ctx),
     }
-    return result, printed.clean(ran.output) if ran else None
+    return result, printed.clean(ran.output) if ran else None, _executed(sub, outcome)
 
 
 def grade_all(
@@ -354,7 +371,7 @@ def _grade_all(
     faults = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
 
-        def start(sub: Submission) -> tuple[dict, str | None]:
+        def start(sub: Submission) -> tuple[dict, str | None, str | None]:
             if on_start:
                 on_start(sub.id)
             return grade_one(sub, ctx)
@@ -362,7 +379,7 @@ def _grade_all(
         futures = {pool.submit(start, sub): sub for sub in todo}
         for future in as_completed(futures):
             try:
-                result, output = future.result()
+                result, output, executed = future.result()
             except (UsageError, GraderFault):  # a worker refused, the cluster went away
                 for pending in futures:
                     pending.cancel()
@@ -376,5 +393,5 @@ def _grade_all(
                 )
                 continue
             for consumer in consumers:
-                consumer.add(result, output, False)
+                consumer.add(result, output, False, executed)
     return faults

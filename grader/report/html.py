@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from grader import printed
 from grader.report import plots
+from grader.report.notebook import EXECUTED
 
 PAGE = "report.html"
 INDEX = "index.html"
@@ -68,12 +69,13 @@ def _submission_context(result: dict, output: str) -> dict:
     }
 
 
-def submission_page(result: dict, output: str) -> str:
-    """One student's report: everything about the grade, and nothing about test images."""
+def submission_page(result: dict, output: str, executed: str | None = None) -> str:
+    """One student's report: everything about the grade, and nothing about test images.
+    ``executed``: the relative link to its executed notebook, when there is one."""
     return (
         _environment()
         .get_template("submission.html.j2")
-        .render(**_submission_context(result, output))
+        .render(**_submission_context(result, output), executed=executed)
     )
 
 
@@ -146,10 +148,12 @@ def _accuracy_scale(results: list[dict]) -> tuple[float, float] | None:
 
 
 def write_submission(out: Path, result: dict, output: str | None) -> None:
-    """The submission's page, beside its result."""
+    """The submission's page, beside its result (and its executed notebook, if written)."""
     from grader import results
 
-    results.write_atomic(out / result["submission"] / PAGE, submission_page(result, output or ""))
+    folder = out / result["submission"]
+    executed = EXECUTED if (folder / EXECUTED).is_file() else None
+    results.write_atomic(folder / PAGE, submission_page(result, output or "", executed))
 
 
 def write_index(out: Path, rows: list[dict], title: str) -> None:

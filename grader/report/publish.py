@@ -12,27 +12,35 @@ from pathlib import Path
 from typing import Protocol
 
 from grader import results
-from grader.report import html
+from grader.report import html, notebook
 
 EVERY_S = 5.0  # the class pages lag the newest result by at most this much
 
 
 class Consumer(Protocol):
-    def add(self, result: dict, output: str | None, reused: bool) -> None: ...
+    """``output``: what the submission printed; ``executed``: its executed.ipynb (None for
+    a module, a run that left no cell records, and a reused result)."""
+
+    def add(
+        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+    ) -> None: ...
 
     def close(self) -> None: ...
 
 
 @dataclass
 class SubmissionFiles:
-    """``result.json``, ``output.txt`` and the student's page, the moment a result is
-    known: nothing finished is ever lost."""
+    """``result.json``, ``output.txt``, ``executed.ipynb`` and the student's page, the
+    moment a result is known: nothing finished is ever lost."""
 
     out: Path
 
-    def add(self, result: dict, output: str | None, reused: bool) -> None:
+    def add(
+        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+    ) -> None:
         if not reused:  # a reused result's files are already there
             results.save(self.out, result, output)
+            notebook.save(self.out / result["submission"], executed)
             html.write_submission(self.out, result, output)
 
     def close(self) -> None:
@@ -56,7 +64,9 @@ class ClassPages:
     def __post_init__(self) -> None:
         self.known = {r["submission"]: r for r in results.all_results(self.out)}
 
-    def add(self, result: dict, output: str | None, reused: bool) -> None:
+    def add(
+        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+    ) -> None:
         self.known[result["submission"]] = result
         self.dirty = True
         if self.written_at is None or self.clock() - self.written_at >= self.every_s:
@@ -80,7 +90,9 @@ class Each:
 
     call: Callable[[dict, bool], None]
 
-    def add(self, result: dict, output: str | None, reused: bool) -> None:
+    def add(
+        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+    ) -> None:
         self.call(result, reused)
 
     def close(self) -> None:
