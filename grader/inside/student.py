@@ -90,7 +90,7 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     entry = work / job["entry_name"]
     if job["kind"] == "module":
         namespace["__file__"] = str(entry)
-        sys.path.insert(0, str(entry.parent))
+    sys.path.insert(0, str(entry.parent))  # a helper module beside it imports, as in Jupyter
     capture = patches.Capture()
     patches.install(keras, split, budget, capture, namespace)
     stand_ins = standins.install()
