@@ -17,12 +17,14 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+import yaml
 
 from grader import collect
-from tests.conftest import EXAMPLES, TINY, cli, spec_text
+from tests.conftest import EXAMPLES, SPEC, TINY, cli, spec_text
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = json.loads((HERE / "schemas" / "gradescope_results.json").read_text())
+CI = SPEC.parent / "ci"
 HIDE_ACCURACY = ('overall = "visible"', 'overall = "visible"\naccuracy = "after_due_date"')
 
 
@@ -157,3 +159,19 @@ def test_run_autograder_grades_the_notebook_as_an_unprivileged_user(tmp_path, da
     visibility = {t["name"]: t["visibility"] for t in doc["tests"]}
     assert visibility.pop("accuracy") == "after_due_date"
     assert set(visibility.values()) == {"visible"}
+
+
+def test_classroom_workflow_has_the_shape_classroom_generates():
+    flow = yaml.safe_load((CI / "classroom.yml").read_text())
+    assert flow["name"] == "Autograding Tests" and "push" in flow["on"]
+    assert flow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    job = flow["jobs"]["run-autograding-tests"]
+    assert job["if"] == "github.actor != 'github-classroom[bot]'"
+    grade = next(s for s in job["steps"] if "grader check" in s.get("run", ""))
+    reporter = next(s for s in job["steps"] if "grading-reporter" in s.get("uses", ""))
+    runner = reporter["with"]["runners"]
+    assert runner == grade["id"]  # the reporter reads <RUNNER>_RESULTS, the step's result
+    expected = "${{ steps." + runner + ".outputs.result }}"
+    assert reporter["env"][f"{runner.upper()}_RESULTS"] == expected
+    outside = yaml.safe_load((CI / "grade-pull-request.yml").read_text())
+    assert "pull_request" in outside[True]  # YAML reads a bare `on` as true
