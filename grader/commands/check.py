@@ -20,7 +20,8 @@ def run(args) -> int:
     spec = assignment.load(args.assignment)
     out = Path(args.out)
     with grading(args, spec, args.budget or spec.spec.check_budget, out) as ctx:
-        subs = [collect.one(path, ctx.scratch, spec.spec.submission_files)]
+        # resolved: `grader check .` (a student's repository) takes the folder's name
+        subs = [collect.one(path.resolve(), ctx.scratch, spec.spec.submission_files)]
         ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
