@@ -157,7 +157,7 @@ def _from_folder(stem: str, origin: Path, folder: Path, patterns: tuple[str, ...
     return _rejected(
         stem,
         origin,
-        f"{origin.name} holds no file the assignment grades ({', '.join(patterns)})",
+        f"{origin.name} holds no notebook or module the assignment grades ({', '.join(patterns)})",
         "put your notebook in the folder or zip you hand in.",
     )
 

@@ -250,4 +250,4 @@ def test_gradescope_bundle_grades_a_submission(tmp_path, data_path):
 
 def test_gradescope_bundle_without_a_notebook(tmp_path, data_path):
     doc = _autograde(tmp_path, data_path, {"essay.pdf": "%PDF"})
-    assert doc["score"] == 0 and "holds no file the assignment grades" in doc["output"]
+    assert doc["score"] == 0 and "holds no notebook" in doc["output"]
