@@ -169,7 +169,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_weights_command(sub)
     _add_export_command(sub)
     _add_pdf_command(sub)
+    _add_similarity_command(sub)
     return parser
+
+
+def _add_similarity_command(sub: argparse._SubParsersAction) -> None:
+    """``grader similarity``: near-copies by code and by model, without grading again."""
+    similar = sub.add_parser(
+        "similarity",
+        help="find near-copies among submissions, by code and by model (evidence for a "
+        "person, not a verdict): writes similarity.csv and similarity.html",
+    )
+    similar.add_argument(
+        "paths", nargs="+", metavar="PATH", help="submissions: files, folders, zips (as grade)"
+    )
+    similar.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help="where the two files go; model signals come from the results there "
+        f"(default: {DEFAULT_OUT})",
+    )
+    similar.add_argument(
+        "--starter",
+        action="append",
+        metavar="FILE",
+        help="code handed to every student (beside the spec's template): never evidence; "
+        "repeatable",
+    )
+    similar.add_argument(
+        "--against",
+        action="append",
+        metavar="DIR",
+        help="earlier submissions or results (e.g. last year's results folder), compared "
+        "with these but not among themselves; repeatable",
+    )
+    similar.add_argument("--assignment", default="cifar10_cnn", metavar="NAME_OR_PATH")
+    similar.set_defaults(module="grader.commands.similarity")
 
 
 def _add_weights_command(sub: argparse._SubParsersAction) -> None:
