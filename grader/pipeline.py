@@ -38,6 +38,7 @@ from grader.collect import Submission
 from grader.errors import GraderFault, UsageError
 from grader.inside import protocol
 from grader.report import notebook, plots, publish
+from grader.similarity import model as similar
 from grader.verdict import Problem
 
 
@@ -322,6 +323,10 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
             "test_images": len(ctx.data.test.labels),
         },
         "architecture": arch,
+        "architecture_fingerprint": similar.architecture_fingerprint(arch),
+        "prediction_hash": similar.prediction_hash(ran.predictions)
+        if failure is None and ran is not None
+        else None,
         "history": outcome.get("history"),
         "timings": outcome.get("timings", {}),
         "versions": outcome.get("versions", {}),

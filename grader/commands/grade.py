@@ -9,6 +9,7 @@ from grader.assignment import STANDARD
 from grader.commands import export, grading
 from grader.errors import UsageError
 from grader.report import publish
+from grader.similarity import batch
 
 
 def run(args) -> int:
@@ -25,6 +26,14 @@ def run(args) -> int:
         ctx = calibrate.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
+
+        def similarity(stored: dict[str, dict]) -> None:
+            done = batch.write(out, subs, stored, spec, ctx.scratch)
+            for problem in done.problems:
+                terminal.say(f"grader: similarity: {problem}")
+            terminal.say(f"grader: {done.summary(out)}")
+
+        after = publish.AfterBatch(similarity)
         with terminal.Progress([s.id for s in subs]) as progress:
 
             def on_result(result: dict, reused: bool) -> None:
@@ -32,7 +41,7 @@ def run(args) -> int:
                 progress.done(result, reused)
 
             consumers = [
-                *publish.to_folder(out, spec.spec.title),
+                *publish.to_folder(out, spec.spec.title, after=after),
                 publish.Each(on_result),
             ]
             jobs = args.jobs or (ctx.cluster.threads() if ctx.cluster else 1)
@@ -44,6 +53,6 @@ def run(args) -> int:
         f"results in {out}/ (class overview {out / 'index.html'}, gradebook "
         f"{out / 'grades.csv'})"
     )
-    if faults:
+    if faults or after.failed:
         return 1
     return 2 if usage else 0

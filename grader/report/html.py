@@ -14,6 +14,7 @@ from grader.report.notebook import EXECUTED
 
 PAGE = "report.html"
 INDEX = "index.html"
+SIMILARITY = "similarity.html"  # written by grader.report.similarity after a batch
 
 
 def _environment() -> jinja2.Environment:
@@ -114,10 +115,10 @@ def _index_context(results: list[dict], title: str, link: Callable[[str], str]) 
     }
 
 
-def index_page(results: list[dict], title: str) -> str:
-    """The class at a glance."""
+def index_page(results: list[dict], title: str, similarity: str | None = None) -> str:
+    """The class at a glance; ``similarity``: the link to the similarity report, if any."""
     context = _index_context(results, title, lambda submission: f"{submission}/{PAGE}")
-    return _environment().get_template("index.html.j2").render(**context)
+    return _environment().get_template("index.html.j2").render(**context, similarity=similarity)
 
 
 def print_page(rows: list[tuple[dict, str]], title: str) -> str:
@@ -160,4 +161,5 @@ def write_index(out: Path, rows: list[dict], title: str) -> None:
     """The class page over these results."""
     from grader import results
 
-    results.write_atomic(out / INDEX, index_page(rows, title))
+    similarity = SIMILARITY if (out / SIMILARITY).is_file() else None
+    results.write_atomic(out / INDEX, index_page(rows, title, similarity))

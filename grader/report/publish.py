@@ -5,7 +5,9 @@ thousands costs linear time instead of re-reading every result after each one.""
 
 from __future__ import annotations
 
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +87,30 @@ class ClassPages:
 
 
 @dataclass
+class AfterBatch:
+    """Something written once over the batch's results when it ends (the similarity
+    report), before the class pages so the overview can link it. A fault of ours in it is
+    said and remembered (``failed``), never lost results or pages."""
+
+    write: Callable[[dict[str, dict]], None]
+    found: dict[str, dict] = field(default_factory=dict)
+    failed: bool = False
+
+    def add(
+        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+    ) -> None:
+        self.found[result["submission"]] = result
+
+    def close(self) -> None:
+        try:
+            self.write(self.found)
+        except Exception:
+            self.failed = True
+            trace = traceback.format_exc()
+            print(f"grader: internal error after the batch:\n{trace}", file=sys.stderr)
+
+
+@dataclass
 class Each:
     """A callback as a consumer: the terminal's progress, ``check``'s summary."""
 
@@ -99,6 +125,9 @@ class Each:
         return None
 
 
-def to_folder(out: Path, title: str, every_s: float = EVERY_S) -> list[Consumer]:
-    """What every graded batch writes into its results folder."""
-    return [SubmissionFiles(out), ClassPages(out, title, every_s)]
+def to_folder(
+    out: Path, title: str, every_s: float = EVERY_S, after: AfterBatch | None = None
+) -> list[Consumer]:
+    """What every graded batch writes into its results folder; ``after``: what is written
+    over the whole batch when it ends, before the class pages."""
+    return [SubmissionFiles(out), *([after] if after else []), ClassPages(out, title, every_s)]
