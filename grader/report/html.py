@@ -157,9 +157,10 @@ def write_submission(out: Path, result: dict, output: str | None) -> None:
     results.write_atomic(folder / PAGE, submission_page(result, output or "", executed))
 
 
-def write_index(out: Path, rows: list[dict], title: str) -> None:
-    """The class page over these results."""
+def write_index(out: Path, rows: list[dict], title: str) -> bool:
+    """The class page over these results; whether it links the similarity report."""
     from grader import results
 
     similarity = SIMILARITY if (out / SIMILARITY).is_file() else None
     results.write_atomic(out / INDEX, index_page(rows, title, similarity))
+    return similarity is not None

@@ -62,6 +62,7 @@ class ClassPages:
     written_at: float | None = field(init=False, default=None)
     dirty: bool = field(init=False, default=True)
     writes: int = field(init=False, default=0)  # how often the pages were written
+    linked: bool = field(init=False, default=False)  # the last index linked similarity.html
 
     def __post_init__(self) -> None:
         self.known = {r["submission"]: r for r in results.all_results(self.out)}
@@ -75,13 +76,14 @@ class ClassPages:
             self.write()
 
     def close(self) -> None:
-        if self.dirty:
+        """The last write, also when only a page to link appeared after the batch."""
+        if self.dirty or self.linked != (self.out / html.SIMILARITY).is_file():
             self.write()
 
     def write(self) -> None:
         rows = [self.known[k] for k in sorted(self.known)]
         results.write_gradebook(self.out, rows)
-        html.write_index(self.out, rows, self.title)
+        self.linked = html.write_index(self.out, rows, self.title)
         self.written_at, self.dirty = self.clock(), False
         self.writes += 1
 

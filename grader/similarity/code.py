@@ -231,7 +231,6 @@ def fingerprint(sources: Sequence[Source], excluded: frozenset[int] = frozenset(
     starter code, never evidence."""
     names = chosen_names(strip_magics(s.text) for s in sources)
     lines, headers, starts = _pieces(sources)
-    spans: list[tuple[int, int, int]] = []
     tokens: list[tuple[str, int, int]] = []
     for source, start in zip(sources, starts, strict=True):
         # lines are 1-based within a piece; shift them to 0-based display lines

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from grader.similarity.code import Code
@@ -103,7 +103,8 @@ def code_similarity(shared: int, size_a: int, size_b: int) -> float:
 
 
 def _groups(entries: Sequence[Entry], attr: str, limit: int, common: list[Common]) -> set:
-    """Pairs of indices with the same value of ``attr``; groups over ``limit`` are idioms."""
+    """Pairs of indices with the same ``architecture`` or ``predictions``; groups over
+    ``limit`` are idioms, noted in ``common``."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
         if getattr(e, attr):
@@ -111,8 +112,7 @@ def _groups(entries: Sequence[Entry], attr: str, limit: int, common: list[Common
     pairs = set()
     for members in groups.values():
         if len(members) > limit:
-            kind = "architecture" if attr == "architecture" else attr
-            common.append(Common(kind, tuple(sorted(entries[i].id for i in members))))
+            common.append(Common(attr, tuple(sorted(entries[i].id for i in members))))
         else:
             pairs.update(combinations(members, 2))
     return pairs
@@ -158,7 +158,7 @@ def compare(entries: Sequence[Entry]) -> Found:
     pairs.sort(key=lambda p: (-p.signals, -(p.code_similarity or 0), p.a, p.b))
     clusters = _clusters(pairs)
     number = {member: n for n, group in enumerate(clusters, 1) for member in group}
-    pairs = [Pair(**{**p.__dict__, "cluster": number.get(p.a)}) if p.flagged else p for p in pairs]
+    pairs = [replace(p, cluster=number.get(p.a)) if p.flagged else p for p in pairs]
     return Found(pairs, clusters, common, len(common_hashes), len(entries))
 
 

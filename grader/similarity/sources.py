@@ -51,19 +51,16 @@ def excluded_hashes(
 
 
 def signals(result: dict | None) -> dict:
-    """The model signals of a stored result, whichever grader version wrote it."""
-    if not isinstance(result, dict) or result.get("status") != "graded":
-        arch = (result or {}).get("architecture") if isinstance(result, dict) else None
-        return {
-            "architecture": model.architecture_fingerprint(arch),
-            "predictions": None,
-            "layers": model.layer_count(arch),
-        }
+    """The model signals of a stored result, whichever grader version wrote it: a failed
+    run has no predictions, but a model it described still has an architecture."""
+    if not isinstance(result, dict):
+        return {"architecture": None, "predictions": None, "layers": None}
     arch = result.get("architecture")
+    graded = result.get("status") == "graded"
     return {
         "architecture": result.get("architecture_fingerprint")
         or model.architecture_fingerprint(arch),
-        "predictions": result.get("prediction_hash"),
+        "predictions": result.get("prediction_hash") if graded else None,
         "layers": model.layer_count(arch),
     }
 
