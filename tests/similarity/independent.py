@@ -14,7 +14,7 @@ def build_model():
     x = keras.layers.Conv2D(24, 5, padding="valid")(inputs)
     x = keras.layers.BatchNormalization()(x)
     x = keras.layers.Activation("elu")(x)
-    x = keras.layers.AveragePooling2D()(x)
+    x = keras.layers.AveragePooling2D(2)(x)
     x = keras.layers.Conv2D(48, 3, strides=2)(x)
     x = keras.layers.BatchNormalization()(x)
     x = keras.layers.Activation("elu")(x)
