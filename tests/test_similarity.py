@@ -137,6 +137,15 @@ def test_broken_code_and_magics_still_have_fingerprints():
     assert tokens and all(t not in ("pip", "matplotlib") for t, _, _ in tokens)
 
 
+def test_a_broken_cell_does_not_change_how_the_rest_reads():
+    """A half-written cell beside the code (a cheap disguise, and common in honest
+    notebooks) leaves the other cells' tokens as they were."""
+    original = (HERE / "original.py").read_text()
+    alone = code.normalise(original, code.chosen_names([original]))
+    beside = code.normalise(original, code.chosen_names([original, "x = ("]))
+    assert [t for t, _, _ in alone] == [t for t, _, _ in beside]
+
+
 def test_winnowing_keeps_a_fingerprint_per_window():
     hashes = [5, 3, 9, 3, 7, 1, 8, 8, 2, 6, 4]
     chosen = code.winnow(hashes, 4)

@@ -65,16 +65,19 @@ def strip_magics(text: str) -> str:
 
 
 def chosen_names(texts: Iterable[str]) -> _Names | None:
-    """The names bound by the student's code anywhere in the submission; None when a
-    piece does not parse (then every unknown name is abstracted)."""
+    """The names bound by the student's code in every piece that parses (a half-written
+    cell must not change how the rest reads); None when no piece parses (then every
+    unknown name is abstracted)."""
     bound: set[str] = set()
     params: set[str] = set()
     attributes: set[str] = set()
+    parsed = False
     for text in texts:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
-            return None
+            continue
+        parsed = True
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 bound.add(node.id)
@@ -89,6 +92,8 @@ def chosen_names(texts: Iterable[str]) -> _Names | None:
                 bound.add(node.name)
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
                 attributes.add(node.attr)
+    if not parsed:
+        return None
     return _Names(frozenset(bound), frozenset(params), frozenset(attributes))
 
 
