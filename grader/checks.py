@@ -159,8 +159,10 @@ def evaluate(rules: tuple[Rule, ...], arch: dict | None) -> list[Check]:
     return checks
 
 
-def _finding(message: str, hint: str) -> dict:
-    return {"message": message, "hint": hint}
+def _finding(message: str, hint: str, quotes: str | None = None) -> dict:
+    """``quotes``: the rubric item whose result the message gives away (while that item
+    is hidden from students, so is the finding)."""
+    return {"message": message, "hint": hint, **({"quotes": quotes} if quotes else {})}
 
 
 def findings(arch: dict | None, fed_labels: str | None) -> list[dict]:
@@ -240,5 +242,6 @@ def generalisation(train_accuracy: float | None, test_accuracy: float | None) ->
             "`training` (custom layers, BatchNormalization that is frozen or shared), "
             "preprocessing inside the model, or a small training set learnt by heart "
             "(more Dropout, fewer parameters).",
+            quotes="accuracy",
         )
     ]

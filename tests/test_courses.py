@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from grader import collect
+from grader.report import exports
 from tests.conftest import EXAMPLES, SPEC, TINY, cli, spec_text
 
 HERE = Path(__file__).resolve().parent
@@ -175,3 +176,76 @@ def test_classroom_workflow_has_the_shape_classroom_generates():
     assert reporter["env"][f"{runner.upper()}_RESULTS"] == expected
     outside = yaml.safe_load((CI / "grade-pull-request.yml").read_text())
     assert "pull_request" in outside[True]  # YAML reads a bare `on` as true
+
+
+def test_a_capped_score_still_sums_for_classroom(tmp_path, monkeypatch):
+    """A failed required rule with a cap: the reporter's sum of test scores is the score."""
+    checks = [
+        {"name": "runs", "passed": True, "points": 10.0, "max_points": 10, "message": "ran"},
+        {
+            "name": "convolutions",
+            "passed": False,
+            "points": 0.0,
+            "max_points": 10,
+            "message": "no Conv2D",
+            "required": True,
+        },
+        {"name": "accuracy", "passed": False, "points": 30.5, "max_points": 45, "message": "0.3"},
+    ]
+    result = {
+        "checks": checks,
+        "score": 25.0,
+        "max_score": 65,
+        "passed": False,
+        "not_passing_because": "not passing: required rule 'convolutions' failed",
+    }
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "gh"))
+    exports.classroom(result)
+    doc = _classroom(tmp_path / "gh")
+    assert sum(t["score"] for t in doc["tests"]) == pytest.approx(25.0)
+    assert doc["tests"][-1]["name"] == "score cap" and doc["tests"][-1]["score"] < 0
+    assert doc["tests"][1]["name"] == "convolutions (required)" and doc["status"] == "fail"
+
+
+def test_findings_that_quote_a_hidden_accuracy_stay_hidden(tmp_path):
+    """The train/test gap finding quotes the accuracy; a failed required rule's sentence
+    may quote a hidden rule: neither reaches the summary while accuracy is hidden."""
+    checks = [
+        {"name": "runs", "passed": True, "points": 10.0, "max_points": 10, "message": "ran"},
+        {
+            "name": "accuracy",
+            "passed": False,
+            "points": 30.5,
+            "max_points": 45,
+            "message": "test accuracy 0.312",
+        },
+    ]
+    gap = {
+        "message": "training accuracy 0.900, but 0.312 on the test images",
+        "hint": "h",
+        "quotes": "accuracy",
+    }
+    trap = {"message": "softmax with from_logits=True", "hint": "h"}
+    result = {
+        "submission": "s",
+        "checks": checks,
+        "score": 40.5,
+        "max_score": 55,
+        "passed": False,
+        "not_passing_because": "not passing: accuracy 0.312",
+        "accuracy": 0.312,
+        "findings": [gap, trap],
+        "duration_s": 1.0,
+        "status": "graded",
+    }
+    path = tmp_path / "results.json"
+
+    def hide_accuracy(item: str) -> str:
+        return "hidden" if item == "accuracy" else "visible"
+
+    exports.gradescope([result], path, hide_accuracy)
+    doc = json.loads(path.read_text())
+    jsonschema.validate(doc, SCHEMA)
+    assert "0.312" not in doc["output"] and "from_logits" in doc["output"]
+    exports.gradescope([result], path)
+    assert "0.312" in json.loads(path.read_text())["output"]  # shown when visible

@@ -48,11 +48,12 @@ def _markdown(r: dict, visibility: Visibility = _everything) -> str:
     accuracy_shown = visibility("accuracy") == "visible"
     estimate = r.get("estimate")
     verdict = estimate["verdict"] if estimate else "PASS" if r.get("passed") else "not passing yet"
-    if len(shown) == len(r["checks"]):
+    everything = len(shown) == len(r["checks"])
+    if everything:
         out = [f"## {r['submission']}: {r['score']:g} / {r['max_score']:g} ({verdict})", ""]
     else:
         out = [f"## {r['submission']}", "", "Some results are shown later.", ""]
-    if r.get("not_passing_because"):
+    if r.get("not_passing_because") and everything:  # it may name a hidden rule's result
         out += [f"**{r['not_passing_because']}**", ""]
     if not accuracy_shown:
         estimate = None
@@ -74,7 +75,7 @@ def _markdown(r: dict, visibility: Visibility = _everything) -> str:
         out.append(f"| {mark} {_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
     for title, items in (
         ("Failure", [r["failure"]] if r.get("failure") else []),
-        ("Findings", r.get("findings", [])),
+        ("Findings", [f for f in r.get("findings", []) if _shown(f, visibility)]),
         ("Errors that did not stop grading", r.get("errors", [])),
     ):
         if items:
@@ -86,6 +87,11 @@ def _markdown(r: dict, visibility: Visibility = _everything) -> str:
 
 def _hint(check: dict) -> str:
     return check["message"] + (f"\nHint: {check['hint']}" if check.get("hint") else "")
+
+
+def _shown(finding: dict, visibility: Visibility) -> bool:
+    """A finding that quotes a hidden item's result stays hidden with it."""
+    return visibility(finding.get("quotes") or OVERALL) == "visible"
 
 
 def gradescope(results: list[dict], path: Path, visibility: Visibility = _everything) -> None:
