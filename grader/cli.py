@@ -61,12 +61,6 @@ def _add_setup(p: argparse.ArgumentParser, budget_help: str) -> None:
         help="auto: bubblewrap when it runs here, else process-only with a warning; "
         "strict: refuse to grade without full isolation; process: never use bubblewrap",
     )
-    p.add_argument(
-        "--run-as",
-        metavar="USER",
-        help="as root without bubblewrap (e.g. in Gradescope's container), run submissions "
-        "as this unprivileged user instead of root (the Gradescope bundle makes one)",
-    )
     group = p.add_argument_group("limits (defaults from the assignment spec)")
     for flag, field, kind, unit in LIMIT_FLAGS:
         group.add_argument(flag, dest=f"limit_{field}", type=kind, metavar=unit)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from grader.collect import SKIPPED_NAMES, Submission
 from grader.inside import protocol
 
 MAX_OUTCOME_BYTES = 8 * 2**20
-UID_BASE = 61000  # as root under bubblewrap, slot s runs as uids UID_BASE + 2s and + 2s + 1
+UID_BASE = 61000  # as root, slot s runs its two stages as uids UID_BASE + 2s and + 2s + 1
 SLOTS = 128
 SLOT_LOCKS = Path(tempfile.gettempdir()) / f"grader-slots-{os.getuid()}"  # a lock file per slot
 
@@ -147,14 +146,12 @@ def _link_weights(home: Path, cache: Path) -> None:
         (models / path.name).symlink_to(path)
 
 
-def _hand_over(dirs: dict[str, Path], account: pwd.struct_passwd | None) -> None:
-    """Process fallback under --run-as: the folders a run writes belong to that user."""
-    if account is None:
-        return
-    for name in ("exchange", "out", "home", "home_t"):
-        for folder, subdirs, files in os.walk(dirs[name]):
-            for entry in [folder, *(Path(folder) / n for n in subdirs + files)]:
-                os.chown(entry, account.pw_uid, account.pw_gid, follow_symlinks=False)
+def _own(path: Path, uid: int) -> None:
+    """A stage's folder and all in it belong to that stage's uid (the process fallback
+    works in them directly; the other stage's uid cannot write there)."""
+    for folder, subdirs, files in os.walk(path):
+        for entry in [folder, *(Path(folder) / n for n in subdirs + files)]:
+            os.chown(entry, uid, uid, follow_symlinks=False)
 
 
 def _supervise(
@@ -191,9 +188,10 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
     uid_student = UID_BASE + 2 * slot if drop else None
     uid_trainer = UID_BASE + 2 * slot + 1 if drop else None
     if drop:
-        os.chown(dirs["exchange"], uid_student, uid_student)
-        os.chown(dirs["out"], uid_trainer, uid_trainer)
-    _hand_over(dirs, settings.isolation.account())
+        for name, uid in (("exchange", uid_student), ("home", uid_student)):
+            _own(dirs[name], uid)
+        for name, uid in (("out", uid_trainer), ("home_t", uid_trainer)):
+            _own(dirs[name], uid)
     entry = sub.entry.relative_to(sub.folder) if sub.folder else Path(sub.entry.name)
     data = (settings.data_dir, False)
     student = _box(

@@ -3,15 +3,15 @@
 Two levels. ``bubblewrap``: no network, a private filesystem holding only the Python
 environment, the data and the run's own folders, a new PID namespace (the whole tree
 dies with it) and, when the grader is root, a non-root uid. ``process``: the fallback
-where bubblewrap cannot run; rlimits and a process-tree watchdog only. Both keep at
-most a head and a tail of what the submission prints.
+where bubblewrap cannot run (e.g. Gradescope's container); rlimits, a process-tree
+watchdog and, when the grader is root, the same non-root uids. Both keep at most a head
+and a tail of what the submission prints.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -47,22 +47,14 @@ FALLBACK_GAPS = (
 class Isolation:
     level: str
     missing: tuple[str, ...]
-    drop_uid: bool  # bubblewrap as root: run the submission under a uid of its own
-    run_as: str | None = None  # process level as root: the unprivileged user it runs as
+    drop_uid: bool  # as root: each stage runs under a non-root uid of its own
 
     def to_json(self) -> dict:
-        return {"level": self.level, "missing": list(self.missing), "user": self._user()}
-
-    def _user(self) -> str:
-        if self.drop_uid:
-            return "own non-root uid"
-        if self.run_as:
-            return f"{self.run_as} (unprivileged user)"
-        return "root" if os.geteuid() == 0 else "the grader's user"
-
-    def account(self) -> pwd.struct_passwd | None:
-        """The user the process fallback switches to, when it switches."""
-        return pwd.getpwnam(self.run_as) if self.level == PROCESS and self.run_as else None
+        return {
+            "level": self.level,
+            "missing": list(self.missing),
+            "user": "own non-root uid" if self.drop_uid else "the grader's user",
+        }
 
     def describe(self) -> str:
         if self.level == BUBBLEWRAP:
@@ -91,26 +83,11 @@ def _bwrap_works(root: bool) -> str | None:
     return None
 
 
-def _check_user(run_as: str | None, root: bool) -> None:
-    """``--run-as`` names an existing user, and only root can switch to it."""
-    if run_as is None:
-        return
-    if not root:
-        raise UsageError("--run-as: only a grader running as root can switch users")
-    try:
-        if pwd.getpwnam(run_as).pw_uid == 0:
-            raise UsageError(f"--run-as {run_as}: that is root; name an unprivileged user")
-    except KeyError:
-        raise UsageError(f"--run-as {run_as}: no such user (useradd --system {run_as})") from None
-
-
-def detect(mode: str, run_as: str | None = None) -> Isolation:
-    """The strongest isolation available; ``strict`` refuses anything less than full.
-    ``run_as``: as root without bubblewrap, the unprivileged user submissions run as."""
+def detect(mode: str) -> Isolation:
+    """The strongest isolation available; ``strict`` refuses anything less than full."""
     if mode not in MODES:
         raise UsageError(f"--sandbox must be one of {', '.join(MODES)}")
     root = os.geteuid() == 0
-    _check_user(run_as, root)
     if mode != PROCESS:
         why = _bwrap_works(root)
         if why is None:
@@ -120,10 +97,8 @@ def detect(mode: str, run_as: str | None = None) -> Isolation:
         gaps = (f"bubblewrap: {why}",)
     else:
         gaps = ("bubblewrap: not used (--sandbox process)",)
-    if root and run_as is None:
-        gaps += ("user: the submission runs as root and may lift its own limits (--run-as)",)
     adopt_orphans()
-    return Isolation(PROCESS, gaps + FALLBACK_GAPS, False, run_as)
+    return Isolation(PROCESS, gaps + FALLBACK_GAPS, root)
 
 
 _active: set[int] = set()  # roots of confined processes now running
@@ -359,9 +334,10 @@ class Confined:
         self.isolation, self.box, self.watched = isolation, box, watched or {}
         self.output = Output(box.limits.output_kept_kb * 512)
         self.started = time.monotonic()
-        account = isolation.account()
-        switch = (
-            {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []} if account else {}
+        switch = (  # bubblewrap switches inside (setpriv); the fallback switches here
+            {"user": box.uid, "group": box.uid, "extra_groups": []}
+            if isolation.level == PROCESS and box.uid is not None
+            else {}
         )
         with _active_lock:  # started and registered at once (see kill_strays)
             self.popen = subprocess.Popen(

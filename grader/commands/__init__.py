@@ -44,7 +44,7 @@ def isolation(args) -> sandbox.Isolation:
     On a cluster the workers detect theirs; this is the level they must have."""
     if getattr(args, "cluster", None):
         return cluster.expected(args.sandbox)
-    found = sandbox.detect(args.sandbox, args.run_as)
+    found = sandbox.detect(args.sandbox)
     if found.level != sandbox.BUBBLEWRAP:
         terminal.say("grader: WARNING: submissions are NOT isolated: " + "; ".join(found.missing))
     return found
