@@ -30,6 +30,9 @@ GRADEBOOK_FIELDS = [
 POINTS = "points:"  # then a column per rubric item, points earned: LMSs import per-item grades
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,9 +95,19 @@ def write_gradebook(out: Path, rows: list[dict]) -> None:
                 "seeds": len((r.get("seeds") or {}).get("runs", [])) or "",
                 "estimate": (r.get("estimate") or {}).get("verdict", ""),
                 **{POINTS + c["name"]: _blank(c.get("points")) for c in r.get("checks") or []},
+                "submission": inert(r["submission"]),
+                "model_source": inert(r.get("model_source")),
             }
         )
     write_atomic(out / GRADEBOOK, buffer.getvalue())
+
+
+def inert(value: object) -> object:
+    """A text cell a spreadsheet shows as text, never runs as a formula: a file named
+    ``=HYPERLINK(...)`` or ``@SUM(...)`` becomes a submission id too."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _blank(value: object) -> object:

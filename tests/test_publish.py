@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader import results
-from grader.report import publish
+from grader.report import html, publish
 from tests.conftest import EXAMPLES, tiny_batch
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def test_class_pages_are_written_at_most_every_few_seconds_and_at_the_end(graded
     pages.close()
     assert pages.writes == 3 and rows(tmp_path) == ["a", "b", "c", "d", "e"]
     index = (tmp_path / "index.html").read_text()
-    assert all(f'href="{n}/report.html"' in index for n in "abcde")
+    assert all(f'href="./{n}/report.html"' in index for n in "abcde")
     pages.close()
     assert pages.writes == 3  # nothing new: nothing written
 
@@ -74,3 +74,12 @@ def test_class_pages_keep_earlier_results_in_the_folder(graded, tmp_path):
         c.add(variant(graded[1], "now"), None, False)
         c.close()
     assert rows(tmp_path) == ["earlier", "now"]
+
+
+def test_a_file_name_stays_a_name_in_links_and_spreadsheets(tmp_path):
+    """Submission ids are file names, which a student picks: a link to one stays a
+    relative path, and a spreadsheet shows one as text, never runs it as a formula."""
+    assert html._report_link("javascript:alert(1)") == "./javascript%3Aalert%281%29/report.html"
+    hostile = '=HYPERLINK("http://x","y")'
+    results.write_gradebook(tmp_path, [{"submission": hostile, "checks": []}])
+    assert rows(tmp_path) == ["'" + hostile]

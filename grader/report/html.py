@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -15,6 +16,11 @@ from grader.report.notebook import EXECUTED
 PAGE = "report.html"
 INDEX = "index.html"
 SIMILARITY = "similarity.html"  # written by grader.report.similarity after a batch
+
+
+def _report_link(submission: str) -> str:
+    """A relative link however the file was named (``javascript:x`` stays a path)."""
+    return f"./{quote(submission, safe='')}/{PAGE}"
 
 
 def _environment() -> jinja2.Environment:
@@ -117,7 +123,7 @@ def _index_context(results: list[dict], title: str, link: Callable[[str], str]) 
 
 def index_page(results: list[dict], title: str, similarity: str | None = None) -> str:
     """The class at a glance; ``similarity``: the link to the similarity report, if any."""
-    context = _index_context(results, title, lambda submission: f"{submission}/{PAGE}")
+    context = _index_context(results, title, _report_link)
     return _environment().get_template("index.html.j2").render(**context, similarity=similarity)
 
 

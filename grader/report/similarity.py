@@ -47,8 +47,8 @@ def csv_text(found: Found) -> str:
     for p in found.pairs:
         writer.writerow(
             {
-                "a": p.a,
-                "b": p.b,
+                "a": results.inert(p.a),
+                "b": results.inert(p.b),
                 "flagged": _cell(p.flagged),
                 "code_similarity": "" if p.code_similarity is None else p.code_similarity,
                 "same_architecture": _unknown(p.same_architecture),
