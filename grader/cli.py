@@ -351,5 +351,8 @@ def _stop(args: argparse.Namespace, message: str, status: int) -> int:
     if args.command in ("check", "grade"):
         from grader.commands import record_fault
 
-        record_fault(args, message)
+        try:
+            record_fault(args, message)
+        except OSError as exc:  # e.g. the --gradescope folder does not exist
+            print(f"grader: error: could not record the fault: {exc}", file=sys.stderr)
     return status

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 RESULT = "result.json"
+OUTPUT = "output.txt"  # what the submission printed, head and tail
 GRADEBOOK = "grades.csv"
 GRADEBOOK_FIELDS = [
     "submission",
@@ -50,7 +51,7 @@ def write_atomic(path: Path, text: str) -> None:
 def save(out: Path, result: dict, output: str | None) -> None:
     folder = out / result["submission"]
     if output is not None:
-        write_atomic(folder / "output.txt", output)
+        write_atomic(folder / OUTPUT, output)
     write_atomic(folder / RESULT, json.dumps(result, indent=1))
 
 

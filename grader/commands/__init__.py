@@ -17,14 +17,15 @@ def limits(args, assignment: Assignment) -> Limits:
     return replace(assignment.spec.limits, **{k: v for k, v in given.items() if v is not None})
 
 
-def export(args, spec: Assignment, results: list[dict]) -> None:
+def export(args, assignment: Assignment, results: list[dict]) -> None:
     """The exports asked for on the command line, and the GitHub step summary."""
     from grader.report import exports
 
+    visibility = assignment.spec.visibility_of
     if args.gradescope and results:
-        exports.gradescope(results, Path(args.gradescope), spec.spec.visibility_of)
+        exports.gradescope(results, Path(args.gradescope), visibility)
     if args.junit:
-        exports.junit(results, Path(args.junit), spec.spec.visibility_of)
+        exports.junit(results, Path(args.junit), visibility)
     exports.step_summary(results)
 
 

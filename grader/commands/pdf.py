@@ -22,6 +22,7 @@ def _timeout(students: int) -> float:
 
 
 def _title(found: list[dict]) -> str:
+    """The assignments the results belong to (the spec's title is not stored in them)."""
     names = sorted({str(r.get("assignment")) for r in found if r.get("assignment")})
     return ", ".join(names) or "Results"
 
@@ -53,7 +54,8 @@ def run(args) -> int:
 
 
 def _output(folder: Path) -> str:
+    """What the submission printed, or nothing when its output file is gone."""
     try:
-        return (folder / "output.txt").read_text(encoding="utf-8", errors="replace")
+        return (folder / results.OUTPUT).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
