@@ -7,11 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from grader import (
     run,
     sandbox,
     scoring,
+    terminal,
     uncertainty,
     verdict,
 )
@@ -242,11 +241,7 @@ def _executed(sub: Submission, outcome: dict) -> str | None:
     try:
         return notebook.build(sub.entry, outcome.get("cells"), __version__)
     except Exception:
-        print(
-            f"grader: internal error making {notebook.EXECUTED} of {sub.id}:\n"
-            f"{traceback.format_exc()}",
-            file=sys.stderr,
-        )
+        terminal.internal_error(f"making {notebook.EXECUTED} of {sub.id}")
         return None
 
 
@@ -391,11 +386,7 @@ def _grade_all(
                 raise
             except Exception:  # a bug of ours: say so, keep going, exit 1 at the end
                 faults += 1
-                print(
-                    f"grader: internal error while grading {futures[future].id}:\n"
-                    f"{traceback.format_exc()}",
-                    file=sys.stderr,
-                )
+                terminal.internal_error(f"while grading {futures[future].id}")
                 continue
             for consumer in consumers:
                 consumer.add(result, output, False, executed)

@@ -5,15 +5,13 @@ thousands costs linear time instead of re-reading every result after each one.""
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from grader import results
+from grader import results, terminal
 from grader.report import html, notebook
 
 EVERY_S = 5.0  # the class pages lag the newest result by at most this much
@@ -108,8 +106,7 @@ class AfterBatch:
             self.write(self.found)
         except Exception:
             self.failed = True
-            trace = traceback.format_exc()
-            print(f"grader: internal error after the batch:\n{trace}", file=sys.stderr)
+            terminal.internal_error("after the batch")
 
 
 @dataclass
