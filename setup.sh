@@ -27,16 +27,37 @@ cost() {
     esac
 }
 
-python_for_venv() {
-    local candidate
-    for candidate in ${PYTHON:-} python3 python; do
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-            command -v "$candidate"
-            return
-        fi
+# Whether every folder on the way to a file (links followed) lets other users through.
+open_to_others() {
+    local d
+    d=$(dirname "$(readlink -f "$1")")
+    while [ "$d" != / ]; do
+        [ $((8#$(stat -c %a "$d") & 1)) -eq 1 ] || return 1
+        d=$(dirname "$d")
     done
-    say "no Python 3.10 or newer found (tried ${PYTHON:-} python3 python); set PYTHON=/path/to/python"
+}
+
+# The first Python 3.10+ of $PYTHON, python3, python, /usr/bin/python3. As root, one other
+# users can run comes first: without bubblewrap each stage of a submission runs under a
+# non-root uid that must start it (a pyenv or conda under /root would leave them as root).
+python_for_venv() {
+    local candidate path closed=""
+    for candidate in ${PYTHON:-} python3 python /usr/bin/python3; do
+        path=$(command -v "$candidate" 2>/dev/null) || continue
+        "$path" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || continue
+        if [ -z "${PYTHON:-}" ] && [ "$(id -u)" -eq 0 ] && ! open_to_others "$path"; then
+            closed=${closed:-$path}
+            continue
+        fi
+        echo "$path"
+        return
+    done
+    if [ -n "$closed" ]; then
+        say "$closed is in a folder other users cannot enter: without bubblewrap, submissions will run as root"
+        echo "$closed"
+        return
+    fi
+    say "no Python 3.10 or newer found (tried ${PYTHON:-} python3 python /usr/bin/python3); set PYTHON=/path/to/python"
     exit 1
 }
 
@@ -96,6 +117,9 @@ virtual_environment() {
 main() {
     local python
     python=$(python_for_venv)
+    if [ "$(id -u)" -eq 0 ] && ! open_to_others "$PWD/setup.sh"; then
+        say "$PWD is in a folder other users cannot enter: without bubblewrap, submissions will run as root"
+    fi
     system_packages "$python"
     virtual_environment "$python"
     say "ready: $VENV/bin/grader (or 'source $VENV/bin/activate'); tests: $VENV/bin/python -m pytest"

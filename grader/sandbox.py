@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -83,6 +84,49 @@ def _bwrap_works(root: bool) -> str | None:
     return None
 
 
+def _closed_folder(path: Path) -> Path | None:
+    """The outermost folder on the way to ``path``, or to where its links lead, that other
+    users cannot enter."""
+    for way in (path.absolute(), path.resolve()):
+        for folder in reversed(way.parents):
+            if not folder.stat().st_mode & 0o001:
+                return folder
+    return None
+
+
+def uid_blocked() -> str | None:
+    """As root without bubblewrap: None when a non-root uid can run this Python, import the
+    grader and reach the scratch folder, as each stage must; else why not (say, a Python
+    or a project under root's 0700 home)."""
+    probe = (
+        "import os, sys, grader; "
+        "sys.exit(None if os.access(sys.argv[1], os.R_OK | os.X_OK) else sys.argv[1] + "
+        "': not readable')"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", probe, tempfile.gettempdir()],
+            user=PROBE_UID,
+            group=PROBE_UID,
+            extra_groups=[],
+            cwd="/",
+            env={"PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{sys.executable} did not start within a minute"
+    except OSError as exc:
+        closed = _closed_folder(Path(sys.executable))
+        return f"{sys.executable}: {exc.strerror}" + (
+            f"; {closed} is closed to others" if closed else ""
+        )
+    if done.returncode != 0:
+        return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "it failed"
+    return None
+
+
 def detect(mode: str) -> Isolation:
     """The strongest isolation available; ``strict`` refuses anything less than full."""
     if mode not in MODES:
@@ -97,8 +141,15 @@ def detect(mode: str) -> Isolation:
         gaps = (f"bubblewrap: {why}",)
     else:
         gaps = ("bubblewrap: not used (--sandbox process)",)
+    blocked = uid_blocked() if root else None
+    if blocked:
+        gaps += (
+            f"user: stages run as root: a non-root uid cannot run the grader ({blocked}); "
+            "install its Python and project where other users can read them (not under a "
+            "0700 folder such as /root)",
+        )
     adopt_orphans()
-    return Isolation(PROCESS, gaps + FALLBACK_GAPS, root)
+    return Isolation(PROCESS, gaps + FALLBACK_GAPS, root and not blocked)
 
 
 _active: set[int] = set()  # roots of confined processes now running

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import traceback
 
 from grader import uncertainty
@@ -74,6 +75,7 @@ class Progress:
         self.total = len(ids)
         self.width = id_width(ids)
         self.bar = None
+        self.lock = threading.Lock()  # ``started`` comes from the grading threads
         if sys.stdout.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as Bar
@@ -96,9 +98,16 @@ class Progress:
         if self.bar:
             self.bar.stop()
 
+    def _print(self, text: str) -> None:
+        """One whole line at a time: print() writes the text and its newline separately,
+        so two threads could join their lines."""
+        with self.lock:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
     def started(self, submission: str) -> None:
         if not self.bar:
-            print(f"  {cut(submission, self.width):<{self.width}} started", flush=True)
+            self._print(f"  {cut(submission, self.width):<{self.width}} started")
 
     def done(self, r: dict, reused: bool) -> None:
         text = line(r, reused, self.width)
@@ -106,7 +115,7 @@ class Progress:
             self.bar.console.print(text, markup=False, highlight=False)
             self.bar.advance(self.task)
         else:
-            print(text, flush=True)
+            self._print(text)
 
 
 def _problem(p: dict, indent: str = "  ") -> list[str]:

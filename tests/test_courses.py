@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from grader import collect, run
+from grader import collect, run, sandbox
 from grader.report import exports
 from tests.conftest import EXAMPLES, SPEC, TINY, cli, spec_text
 
@@ -145,6 +145,9 @@ def _autograde(tmp_path: Path, data_path: str, submission: Path) -> Path:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root")
 def test_run_autograder_grades_the_notebook_as_an_unprivileged_user(tmp_path, data_path):
+    blocked = sandbox.uid_blocked()  # test_fallback checks what happens then
+    if blocked:
+        pytest.skip(f"other uids cannot run this machine's grader: {blocked}")
     root = _autograde(tmp_path, data_path, HERE / "courses")
     doc = json.loads((root / "results" / "results.json").read_text())
     jsonschema.validate(doc, SCHEMA)

@@ -3,14 +3,17 @@ clear verdicts, and no process a submission started outlives its run."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.conftest import EXAMPLES, cli, results, tiny_batch
+from tests.conftest import EXAMPLES, ROOT, cli, results, tiny_batch
 
 pytestmark = pytest.mark.slow
 
@@ -96,3 +99,24 @@ def test_strict_refuses_without_bubblewrap(tmp_path, data_path):
     assert "bubblewrap is not installed" in done.stderr
     assert not (tmp_path / "out").exists()
     assert shutil.which("bwrap"), "CI installs bubblewrap: the suite must run with it"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs stages under other uids")
+def test_a_python_other_uids_cannot_run_leaves_stages_as_root_and_says_why(tmp_path):
+    closed = tmp_path / "closed"  # the grader's Python in a 0700 folder, like a pyenv in /root
+    closed.mkdir(mode=0o700)
+    venv = closed / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    here = [*(p for p in sys.path if p.endswith("-packages")), str(ROOT)]  # this grader
+    (next(venv.glob("lib/python*/site-packages")) / "grader.pth").write_text("\n".join(here))
+    probe = "import json, grader.sandbox as s; print(json.dumps(s.detect('process').to_json()))"
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, cwd="/"
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["user"] == "the grader's user"
+    gap = next(g for g in found["missing"] if g.startswith("user: "))
+    assert "stages run as root" in gap and "Permission denied" in gap
+    outermost = gap.split("; ")[1].split(" is closed")[0]
+    assert closed.is_relative_to(outermost) and not os.stat(outermost).st_mode & 0o001
