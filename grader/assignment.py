@@ -22,6 +22,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SPEC_NAME = "assignment.toml"
+GRADABLE = (".ipynb", ".py")  # what the grader can run: notebooks and modules
+SUBMISSION_FILES = ("*.ipynb", "*.py")  # the default: which file of a folder is graded
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's words
 OVERALL = "overall"  # the [visibility] key for the whole result
 STANDARD = "standard"  # the name of the spec's [budget]: what `grader grade` uses
@@ -117,7 +119,7 @@ class Spec:
     model_variable: str | None = None  # the notebook variable holding the model to grade
     uncertainty: Uncertainty = Uncertainty()
     # which file of a student's folder or zip is graded: globs, most preferred first
-    submission_files: tuple[str, ...] = ("*.ipynb", "*.py")
+    submission_files: tuple[str, ...] = SUBMISSION_FILES
     # when students see each rubric item (by name) and the whole result ("overall"), in
     # Gradescope and JUnit: one of VISIBILITY; unnamed items follow "overall"
     visibility: dict[str, str] = field(default_factory=dict)
@@ -202,7 +204,7 @@ def _validate_files(patterns: tuple[str, ...], where: str) -> None:
     if not patterns:
         raise UsageError(f"{where}: submission_files: list at least one pattern")
     for pattern in patterns:
-        if not pattern.lower().endswith((".ipynb", ".py")):
+        if not pattern.lower().endswith(GRADABLE):
             raise UsageError(f"{where}: submission_files: '{pattern}' must end in .ipynb or .py")
 
 

@@ -20,9 +20,8 @@ import numpy as np
 
 from grader import collect, data, run, sandbox
 from grader.errors import GraderFault, UsageError
+from grader.results import LOST
 from grader.verdict import Problem
-
-LOST = "lost"  # the failure kind of a run whose worker died, again and again
 
 
 class MachineLost(Exception):

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import verdict
+from grader.assignment import GRADABLE, SUBMISSION_FILES
 from grader.errors import UsageError
 from grader.inside.errors import excerpt
 from grader.verdict import Problem
 
-GRADABLE = (".ipynb", ".py")
-SUBMISSION_FILES = ("*.ipynb", "*.py")  # the spec's default: which file in a folder is graded
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}
 MAX_ZIP_MEMBERS = 5000
 MAX_FOLDER_BYTES = 200 * 2**20

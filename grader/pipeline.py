@@ -363,7 +363,7 @@ def _grade_all(
     for sub in subs:
         reuse = not force and sub.problem is None  # a verdict without a run costs nothing
         stored = results.reusable(ctx.out, sub.id, cache_key(sub, ctx)) if reuse else None
-        if stored is not None and (stored.get("failure") or {}).get("kind") != cluster.LOST:
+        if stored is not None and (stored.get("failure") or {}).get("kind") != results.LOST:
             for consumer in consumers:
                 consumer.add(stored, None, True)
         else:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 RESULT = "result.json"
 OUTPUT = "output.txt"  # what the submission printed, head and tail
+LOST = "lost"  # the failure kind of a run whose machine died: not a verdict, graded again
 GRADEBOOK = "grades.csv"
 GRADEBOOK_FIELDS = [
     "submission",

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.results import GRADEBOOK, POINTS, write_atomic
+from grader.results import GRADEBOOK, LOST, POINTS, write_atomic
 
 BOM = "\ufeff"
 POINTS_POSSIBLE = "Points Possible"  # Canvas's second row (indented), after an optional one
 TEST_STUDENT = "Student, Test"  # Canvas's Student View enrollment: never one of ours
 READ_ONLY = "(read only)"  # a computed column: Canvas ignores what is written there
 ASSIGNMENT = re.compile(r"^(.*) \((\d+)\)$")  # Canvas names assignment columns "Title (id)"
-LOST = "lost"  # grader.cluster.LOST: no verdict yet, so no grade to write
 ROSTER_FIELDS = ["student", "submission", "score", "max_score", "passed"]
 
 
