@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import statistics
 import time
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
 
-from grader import __version__, results
+from grader import __version__, machine, results
 from grader.assignment import AccuracyScale, Assignment, Budget
 from grader.data import GradingData
 from grader.errors import UsageError
@@ -27,24 +25,7 @@ from grader.uncertainty import Relation, fit
 
 FOLDER = "calibrations"  # beside the reference solutions
 SOLUTION_SUFFIXES = (".py", ".ipynb")
-_DISTRIBUTIONS = {  # what the sandbox imports, by the package names that may provide it
-    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly"),
-    "keras": ("keras", "keras-nightly"),
-}
-
-
-def library_versions() -> dict[str, str | None]:
-    """TensorFlow and Keras versions from package metadata: no import of either here."""
-    found: dict[str, str | None] = {}
-    for module, names in _DISTRIBUTIONS.items():
-        found[module] = None
-        for name in names:
-            try:
-                found[module] = metadata.version(name)
-                break
-            except metadata.PackageNotFoundError:
-                continue
-    return found
+KEYED_LIBRARIES = ("tensorflow", "keras")  # a calibration holds only for these versions
 
 
 def solutions(assignment: Assignment) -> list[Path]:
@@ -66,7 +47,7 @@ def key(assignment: Assignment, budget: Budget, data: GradingData) -> dict:
             p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in solutions(assignment)
         },
         "grader": __version__,
-        **library_versions(),
+        **{name: machine.library_versions()[name] for name in KEYED_LIBRARIES},
     }
 
 
@@ -80,6 +61,35 @@ class Calibration:
 
     path: Path
     content: dict
+
+    @property
+    def machine(self) -> dict | None:
+        """The fingerprint of the machine it was measured on (None: not recorded)."""
+        return self.content.get("machine")
+
+    def machine_differences(self, here: dict) -> list[str]:
+        """How ``here`` differs from the machine the reference was measured on."""
+        if self.machine is None:
+            return ["machine: not recorded in the calibration (made before machines were recorded)"]
+        return differences(here, self.machine)
+
+    def other_machine(self, here: dict) -> dict | None:
+        """What a grade made on ``here`` says when the calibration's machine differs."""
+        diffs = self.machine_differences(here)
+        if not diffs:
+            return None
+        return {
+            "calibrated_on": machine.describe(self.machine),
+            "graded_on": machine.describe(here),
+            "differences": diffs,
+            "meaning": (
+                "the accuracy threshold was measured on another machine; grades are "
+                "reproducible on this machine, and across machines they agree within the "
+                f"reference's seed spread (sd {self.summary()['sd']:.3f}); `grader calibrate "
+                f"--budget {self.content['provenance']['budget_name']}` makes a calibration "
+                "for this machine, which the grader then prefers"
+            ),
+        }
 
     @property
     def accuracies(self) -> list[float]:
@@ -112,8 +122,9 @@ class Calibration:
             "highest": max(accs),
         }
 
-    def for_result(self, scale: Scale, accuracy: float | None) -> dict:
-        """What a result records: the threshold, the margin to it and where it came from."""
+    def for_result(self, scale: Scale, accuracy: float | None, here: dict) -> dict:
+        """What a result records: the threshold, the margin to it, where it came from and,
+        when the grade was made on another machine than the calibration, what differs."""
         margin = None if accuracy is None else round(accuracy - scale.full_at, 4)
         return {
             "file": self.path.name,
@@ -122,18 +133,9 @@ class Calibration:
             "reference": self.summary(),
             "budget": self.content["provenance"]["budget_name"],
             "created": self.content["provenance"]["created"],
+            "machine": self.machine,
+            "other_machine": self.other_machine(here),
         }
-
-
-def _cpu() -> str:
-    """The CPU model: the last bits of accuracy may differ between instruction sets."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def differences(wanted: dict, found: dict, path: tuple[str, ...] = ()) -> list[str]:
@@ -154,6 +156,8 @@ def differences(wanted: dict, found: dict, path: tuple[str, ...] = ()) -> list[s
 def _show(where: tuple[str, ...], value: object) -> str:
     if value is None:
         return "none"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
     if where == ("data_fingerprint",):
         return f"{str(value)[:12]}… (a hash of the images and labels)"
     if where == ("reference",):
@@ -225,6 +229,12 @@ def relate(
     return Calibration(quick.path, content)
 
 
+def every(assignment: Assignment) -> list[Calibration]:
+    """The calibration files beside the reference solutions."""
+    folder = assignment.reference_dir / FOLDER
+    return [c for c in map(_load, sorted(folder.glob("*.json"))) if c is not None]
+
+
 class NoCalibration(UsageError):
     """No calibration matches; the message names what differs from the nearest one."""
 
@@ -232,13 +242,15 @@ class NoCalibration(UsageError):
 def find(
     assignment: Assignment, budget_name: str, budget: Budget, data: GradingData
 ) -> Calibration:
-    """The calibration made for exactly this key, or NoCalibration saying what differs."""
+    """The calibration made for exactly this key, measured on this machine if one was (else
+    on another, which the grade then says), or NoCalibration saying what differs."""
     wanted = key(assignment, budget, data)
     folder = assignment.reference_dir / FOLDER
-    candidates = [c for c in map(_load, sorted(folder.glob("*.json"))) if c is not None]
-    for c in candidates:
-        if _matches(wanted, c.content["key"]):
-            return c
+    candidates = every(assignment)
+    matching = [c for c in candidates if _matches(wanted, c.content["key"])]
+    if matching:
+        here = machine.fingerprint()
+        return min(matching, key=lambda c: len(c.machine_differences(here)))
     where = f"budget '{budget_name}' of {assignment.spec.name}"
     if not candidates:
         raise NoCalibration(f"no calibration for {where}: {folder} holds none")
@@ -258,8 +270,9 @@ def write(
     runs: list[dict],
     isolation: str,
 ) -> Calibration:
-    """Write the calibration file atomically, named by its budget and key."""
-    k = key(assignment, budget, data)
+    """Write the calibration file atomically, named by its budget, key and machine (one
+    key's calibrations from several machines live side by side)."""
+    k, here = key(assignment, budget, data), machine.fingerprint()
     probe = Calibration(Path(), {"runs": runs})
     scale = probe.scale(assignment.spec.rubric.accuracy)
     worst = min(runs, key=lambda r: r["accuracy"])
@@ -284,12 +297,13 @@ def write(
                 "test_images": len(data.test.labels),
             },
             "versions": {
-                **{name: k[name] for name in ("grader", *_DISTRIBUTIONS)},
+                **{name: k[name] for name in ("grader", *KEYED_LIBRARIES)},
                 "python": platform.python_version(),
             },
-            "machine": {"cpu": _cpu(), "cores": os.cpu_count(), "isolation": isolation},
+            "isolation": isolation,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         },
+        "machine": here,
         "distribution": probe.summary(),
         "thresholds": {
             "full_points_at": scale.full_at,
@@ -300,7 +314,8 @@ def write(
         "runs": runs,
     }
     folder = assignment.reference_dir / FOLDER
-    path = folder / f"{assignment.spec.name}-{budget_name}-{_key_id(k)}.json"
+    name = f"{assignment.spec.name}-{budget_name}-{_key_id(k)}-{machine.identity(here)}.json"
+    path = folder / name
     try:
         results.write_atomic(path, json.dumps(content, indent=2) + "\n")
     except OSError as exc:

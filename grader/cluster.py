@@ -157,4 +157,5 @@ def from_wire(got: dict) -> run.RunOutput:
         got["running"],
         worker=got["worker"],
         isolation=got["isolation"],
+        machine=got["machine"],
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import psutil
 
+from grader import machine
 from grader.assignment import Limits
 from grader.errors import UsageError
 
@@ -283,6 +284,7 @@ def environment(isolation: Isolation, home: Path, threads: int) -> dict[str, str
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "CUDA_VISIBLE_DEVICES": "-1",
         "OMP_NUM_THREADS": str(threads),
+        "TF_ENABLE_ONEDNN_OPTS": machine.onednn(),  # pinned and recorded: it picks kernels
         "JOBLIB_MULTIPROCESSING": "0",  # no /dev/shm semaphores here: joblib would complain
         "KERAS_HOME": f"{home_s}/.keras",
     }

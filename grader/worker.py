@@ -86,6 +86,7 @@ def to_wire(ran: run.RunOutput, worker: str, isolation: sandbox.Isolation) -> di
         "running": ran.running,
         "worker": worker,
         "isolation": isolation.to_json(),
+        "machine": ran.machine,
     }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment, calibration, data
+from grader import assignment, calibration, data, machine
 from grader.calibration import NoCalibration
 from grader.errors import UsageError
 from tests.conftest import DATA, REFERENCE, spec_text
@@ -65,7 +65,7 @@ def test_written_file_holds_distribution_thresholds_and_provenance(spec, subset)
     p = content["provenance"]
     assert p["data"]["fingerprint"] == subset.fingerprint
     assert p["seeds"] == [1234, 1235, 1236] and p["threads"] == 2
-    assert p["machine"]["cpu"] and p["machine"]["cores"] >= 1
+    assert p["isolation"] == "bubblewrap"
     assert {"grader", "tensorflow", "keras", "python"} <= set(p["versions"])
     assert p["versions"]["tensorflow"] and p["versions"]["keras"]
     assert p["created"]
@@ -149,3 +149,70 @@ def test_an_unwritable_calibration_folder_is_a_clear_error(spec, subset):
     (spec.reference_dir / "calibrations").write_text("a file where the folder goes")
     with pytest.raises(UsageError, match="cannot write the calibration into"):
         _write(spec, subset)
+
+
+# Machines: a calibration knows the CPU it was measured on; the key does not include it,
+# so a grade on another machine still finds it, and says what differs.
+
+XEON = {
+    "cpu": {
+        "vendor": "GenuineIntel",
+        "model": "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz",
+        "features": ["avx", "avx2", "fma", "avx512f", "avx512bw", "amx_tile", "amx_bf16"],
+    },
+    "cores": 2,
+    "onednn": "on",
+}
+
+
+def _from_another_machine(made: calibration.Calibration, name: str) -> Path:
+    """The calibration as if measured on a Xeon with AVX-512 and AMX: same key."""
+    content = json.loads(made.path.read_text())
+    content["machine"] = {**XEON, "versions": content["machine"]["versions"]}
+    path = made.path.with_name(name)
+    path.write_text(json.dumps(content))
+    return path
+
+
+def test_a_calibration_records_this_machine_and_is_named_by_it(spec, subset):
+    made = _write(spec, subset)
+    here = machine.fingerprint()
+    assert json.loads(made.path.read_text())["machine"] == here
+    assert made.path.stem.endswith("-" + machine.identity(here))
+    assert set(here["cpu"]["features"]) <= set(machine.KERNEL_FEATURES)
+    assert here["cpu"]["model"] and here["cores"] >= 1 and here["onednn"] in ("on", "off")
+    assert {"tensorflow", "keras", "numpy"} <= set(here["versions"])
+    assert made.other_machine(here) is None
+
+
+def test_a_calibration_from_another_machine_is_used_and_says_what_differs(spec, subset):
+    made = _write(spec, subset)
+    foreign = _from_another_machine(made, "zz-xeon.json")
+    made.path.unlink()
+    found = calibration.find(spec, "standard", spec.spec.budget, subset)
+    assert found.path == foreign  # the grade still has a threshold: the key matches
+    other = found.other_machine(machine.fingerprint())
+    assert other is not None
+    here = machine.fingerprint()["cpu"]
+    assert f"cpu.model: {here['model']} here, Intel(R) Xeon(R)" in "; ".join(other["differences"])
+    assert any(d.startswith("cpu.features: [") and "amx_tile" in d for d in other["differences"])
+    assert "Intel(R) Xeon(R)" in other["calibrated_on"] and "amx_tile" in other["calibrated_on"]
+    assert other["graded_on"] == machine.describe(machine.fingerprint())
+    assert "grader calibrate --budget standard" in other["meaning"]
+    assert f"sd {found.summary()['sd']:.3f}" in other["meaning"]
+
+
+def test_the_calibration_of_this_machine_is_preferred(spec, subset):
+    made = _write(spec, subset)
+    _from_another_machine(made, "aa-xeon-sorts-first.json")
+    assert calibration.find(spec, "standard", spec.spec.budget, subset).path == made.path
+
+
+def test_a_calibration_without_a_recorded_machine_says_so(spec, subset):
+    made = _write(spec, subset)
+    content = json.loads(made.path.read_text())
+    del content["machine"]
+    made.path.write_text(json.dumps(content))
+    found = calibration.find(spec, "standard", spec.spec.budget, subset)
+    (said,) = found.other_machine(machine.fingerprint())["differences"]
+    assert "not recorded in the calibration" in said

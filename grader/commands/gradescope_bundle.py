@@ -7,7 +7,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from grader import assignment
+from grader import assignment, calibration, machine
 from grader.assignment import PROJECT_ROOT
 from grader.errors import UsageError
 
@@ -50,4 +50,11 @@ def run(args) -> int:
             for path in [source] if source.is_file() else _files(source):
                 bundle.write(path, f"grader/{path.relative_to(PROJECT_ROOT)}")
     print(f"wrote {out}: upload it as the Gradescope autograder")
+    for found in calibration.every(spec):
+        budget, where = found.content["provenance"]["budget_name"], found.machine
+        print(f"  calibration '{budget}': {found.path.name}, measured on {machine.describe(where)}")
+    print(
+        "  Gradescope's machines may have another CPU: each results.json names the calibration "
+        "it used and what differs (extra_data); README, 'Machines'"
+    )
     return 0

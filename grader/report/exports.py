@@ -124,11 +124,22 @@ def gradescope(results: list[dict], path: Path, visibility: Visibility = _everyt
             "failure_kind": (r.get("failure") or {}).get("kind"),
             "passed": r.get("passed"),
             "required_failed": r.get("required_failed", []),
+            **_calibration_used(r),
         },
     }
     if r.get("accuracy") is not None and visibility("accuracy") == "visible":
         doc["leaderboard"] = [{"name": "accuracy", "value": r["accuracy"], "order": "desc"}]
     write_atomic(path, json.dumps(doc, indent=1))
+
+
+def _calibration_used(r: dict) -> dict:
+    """Which calibration graded it, and whether it was measured on another machine."""
+    used = r.get("calibration") or {}
+    other = used.get("other_machine")
+    return {
+        "calibration": used.get("file"),
+        "calibration_machine": other["differences"] if other else "this machine",
+    }
 
 
 def gradescope_fault(path: Path, message: str) -> None:

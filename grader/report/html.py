@@ -9,7 +9,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from grader import printed
+from grader import machine, printed
 from grader.report import plots
 from grader.report.notebook import EXECUTED
 
@@ -32,6 +32,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = lambda v: "" if v is None else f"{v:g}"
     env.filters["thousands"] = lambda v: "" if v is None else f"{v:,}"
+    env.filters["machine"] = machine.describe
     return env
 
 
