@@ -26,6 +26,7 @@ GRADABLE = (".ipynb", ".py")  # what the grader can run: notebooks and modules
 SUBMISSION_FILES = ("*.ipynb", "*.py")  # the default: which file of a folder is graded
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's words
 OVERALL = "overall"  # the [visibility] key for the whole result
+CURRENT_API = "current_api"  # the rubric item lost to the compatibility layer's translations
 STANDARD = "standard"  # the name of the spec's [budget]: what `grader grade` uses
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,6 +102,20 @@ class Uncertainty:
 class Rubric:
     runs: float
     accuracy: AccuracyScale
+    # lost when the code ran only through the compatibility layer's translations (README,
+    # "Old Keras, NumPy and SciPy code"); 0 keeps the item as feedback only
+    current_api: float = 0.0
+
+
+COMPATIBILITY_MODES = ("translate", "strict")
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """Old Keras 1/2, NumPy 1, SciPy and matplotlib code: translated and graded, or run as
+    written (strict: it fails where today's APIs differ)."""
+
+    mode: str = "translate"
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,7 @@ class Spec:
     reference: str | None = None  # folder of reference solutions, relative to the spec
     model_variable: str | None = None  # the notebook variable holding the model to grade
     uncertainty: Uncertainty = Uncertainty()
+    compatibility: Compatibility = Compatibility()
     # which file of a student's folder or zip is graded: globs, most preferred first
     submission_files: tuple[str, ...] = SUBMISSION_FILES
     # when students see each rubric item (by name) and the whole result ("overall"), in
@@ -156,7 +172,8 @@ class Assignment:
     @property
     def max_score(self) -> float:
         r = self.spec.rubric
-        return r.runs + r.accuracy.points + sum(rule.points for rule in self.spec.rules)
+        rules = sum(rule.points for rule in self.spec.rules)
+        return r.runs + r.current_api + r.accuracy.points + rules
 
 
 def locate(name_or_path: str) -> Path:
@@ -194,6 +211,11 @@ def load(name_or_path: str) -> Assignment:
         raise UsageError(f"{path.name}: uncertainty: max_seeds must be >= 1 and band_sd >= 0")
     _validate_files(spec.submission_files, path.name)
     _validate_visibility(spec, path.name)
+    if spec.compatibility.mode not in COMPATIBILITY_MODES:
+        raise UsageError(
+            f"{path.name}: compatibility.mode: '{spec.compatibility.mode}' is not one of "
+            + ", ".join(COMPATIBILITY_MODES)
+        )
     loaded = Assignment(spec, path.parent.resolve(), hashlib.sha256(raw).hexdigest())
     _validate_caps(loaded, path.name)
     return loaded
@@ -210,7 +232,7 @@ def _validate_files(patterns: tuple[str, ...], where: str) -> None:
 
 def _validate_visibility(spec: Spec, where: str) -> None:
     """Keys name the rubric's items (or "overall"); values are Gradescope's."""
-    items = [OVERALL, "runs", "accuracy", *(r.name for r in spec.rules)]
+    items = [OVERALL, "runs", CURRENT_API, "accuracy", *(r.name for r in spec.rules)]
     for key, value in spec.visibility.items():
         if key not in items:
             raise UsageError(f"{where}: visibility.{key}: not a rubric item ({', '.join(items)})")

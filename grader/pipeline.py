@@ -21,6 +21,7 @@ from grader import (
     checks,
     cluster,
     data,
+    machine,
     pretrained,
     printed,
     results,
@@ -91,6 +92,7 @@ def context(
             max_params=checks.max_params(assignment.spec.rules),
             model_variable=assignment.spec.model_variable,
             weights=weights,
+            compatibility=assignment.spec.compatibility.mode,
         )
         yield Context(assignment, budget_name, grading, settings, scratch, out, cluster=remote)
     finally:
@@ -111,6 +113,7 @@ def cache_key(sub: Submission, ctx: Context) -> str:
         ctx.settings.isolation.level,
         pretrained.listing(ctx.settings.weights),  # weights added since may change the verdict
         ctx.calibration.summary() if ctx.calibration else None,
+        machine.fingerprint(),  # a grade made on another kind of CPU may differ in its bits
     ]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
@@ -210,11 +213,12 @@ def _seeded(
     return runs, None
 
 
-def _seeds(sub: Submission, ctx: Context, first: Measured, scale, arch) -> tuple[Measured, dict]:
+def _seeds(sub: Submission, ctx: Context, first: Measured, scale) -> tuple[Measured, dict]:
     """The run to grade, with the record of every seed: at the standard budget a grade
     near a threshold is the median of several seeds; elsewhere the one run."""
+    arch, translated = first.outcome.get("architecture"), protocol.translations(first.outcome)
     found = uncertainty.thresholds(
-        ctx.assignment, scale, scoring.others(ctx.assignment, None, arch)
+        ctx.assignment, scale, scoring.others(ctx.assignment, None, arch, translated)
     )
     sd = ctx.calibration.summary()["sd"]
     runs, stopped = [first], "a budget other than the standard one is trained once"
@@ -254,10 +258,10 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
     scale = ctx.calibration.scale(assignment.spec.rubric.accuracy)
     seeds = None
     if m.failure is None:
-        m, seeds = _seeds(sub, ctx, m, scale, m.outcome.get("architecture"))
+        m, seeds = _seeds(sub, ctx, m, scale)
     failure, outcome, acc, ran = m.failure, m.outcome, m.accuracy, m.ran
-    arch = outcome.get("architecture")
-    others = scoring.others(assignment, failure.message if failure else None, arch)
+    arch, translations = outcome.get("architecture"), protocol.translations(outcome)
+    others = scoring.others(assignment, failure.message if failure else None, arch, translations)
     rubric = [*others, scoring.accuracy_check(scale, acc)]
     score = scoring.total(rubric, assignment.spec.rules)
     required = scoring.required_failed(rubric)
@@ -277,6 +281,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         estimate = uncertainty.estimate(assignment, relation, others, acc, hidden)
         passed = estimate["verdict"] == uncertainty.LIKELY_PASS
     batch_norm = _batch_norm(outcome)
+    here = ran.machine if ran else machine.fingerprint()
     result = {
         "submission": sub.id,
         "status": "failed" if failure else "graded",
@@ -291,7 +296,8 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         "estimate": estimate,
         "confusion": m.confusion,
         "accuracy_scale": asdict(scale),
-        "calibration": ctx.calibration.for_result(scale, acc),
+        "calibration": ctx.calibration.for_result(scale, acc, here),
+        "machine": here,
         "classes": list(data.CLASSES),
         "checks": [c.to_json() for c in rubric],
         "failure": failure.to_json() if failure else None,
@@ -300,6 +306,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         "model_source": outcome.get("model_source"),
         "findings": findings,
         "inferred": _notes(outcome, batch_norm),
+        "translations": translations,
         "batch_norm": batch_norm,
         "source": str(sub.origin),
         "kind": sub.kind,

@@ -28,6 +28,7 @@ GRADEBOOK_FIELDS = [
     "failure_kind",
     "duration_s",
     "model_source",
+    "translations",  # old API calls the compatibility layer translated (0: none needed)
 ]
 POINTS = "points:"  # then a column per rubric item, points earned: LMSs import per-item grades
 
@@ -96,6 +97,7 @@ def write_gradebook(out: Path, rows: list[dict]) -> None:
                 "required_failed": ";".join(r.get("required_failed") or []),
                 "seeds": len((r.get("seeds") or {}).get("runs", [])) or "",
                 "estimate": (r.get("estimate") or {}).get("verdict", ""),
+                "translations": len(r.get("translations") or []),
                 **{POINTS + c["name"]: _blank(c.get("points")) for c in r.get("checks") or []},
                 "submission": inert(r["submission"]),
                 "model_source": inert(r.get("model_source")),

@@ -18,12 +18,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from grader import pretrained, sandbox
+from grader import machine, pretrained, sandbox
 from grader.assignment import Budget, Limits
 from grader.collect import SKIPPED_NAMES, Submission
 from grader.inside import protocol
@@ -63,6 +63,7 @@ class Settings:
     max_params: int | None = None  # above it, rejected before any training
     model_variable: str | None = None  # the spec's name for the model to grade
     weights: Path | None = None  # pretrained Keras weights, shown read-only where Keras looks
+    compatibility: str = "translate"  # old Keras/NumPy APIs: "translate" or "strict"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class RunOutput:
     running: dict | None = None  # where its code was when a limit stopped it
     worker: str | None = None  # the cluster worker that ran it (None: this machine)
     isolation: dict | None = None  # that worker's isolation, when it was one
+    machine: dict = field(default_factory=machine.fingerprint)  # where the stages ran
 
 
 def run(sub: Submission, settings: Settings, root: Path) -> RunOutput:
@@ -203,6 +205,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
             "cells": [{"number": c.number, "source": c.source} for c in sub.cells],
             "max_params": settings.max_params,
             "model_variable": settings.model_variable,
+            "compatibility": settings.compatibility,
         },
         {
             "/data": data,

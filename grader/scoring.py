@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.assignment import AccuracyScale, Assignment
+from grader.assignment import CURRENT_API, AccuracyScale, Assignment
 from grader.checks import Check, evaluate
 
 ACCURACY = "accuracy"  # the rubric item scored from the kept labels
@@ -70,8 +70,14 @@ def accuracy_check(scale: Scale, acc: float | None) -> Check:
     )
 
 
-def others(assignment: Assignment, failure_message: str | None, arch: dict | None) -> list[Check]:
-    """Every item of the rubric but accuracy: whether it ran, and the architecture rules."""
+def others(
+    assignment: Assignment,
+    failure_message: str | None,
+    arch: dict | None,
+    translations: list[dict] | None = None,
+) -> list[Check]:
+    """Every item of the rubric but accuracy: whether it ran, whether it ran on today's
+    APIs (in translate mode), and the architecture rules."""
     spec = assignment.spec
     if failure_message is None:
         runs = Check(
@@ -83,7 +89,32 @@ def others(assignment: Assignment, failure_message: str | None, arch: dict | Non
         )
     else:
         runs = Check("runs", False, 0.0, spec.rubric.runs, failure_message)
-    return [runs, *evaluate(spec.rules, arch)]
+    current = []
+    if spec.compatibility.mode == "translate":
+        current = [current_api(spec.rubric.current_api, failure_message, translations or [])]
+    return [runs, *current, *evaluate(spec.rules, arch)]
+
+
+def current_api(points: float, failure_message: str | None, translations: list[dict]) -> Check:
+    """Earned when the code ran on today's Keras, NumPy and SciPy as written; lost, with
+    the list, when it ran only through the grader's translations."""
+    if translations:
+        listed = "; ".join(
+            f"{t['call']} -> {t['modern']}" + (f" (cell {t['cell']})" if t["cell"] else "")
+            for t in translations[:5]
+        )
+        more = f"; and {len(translations) - 5} more" if len(translations) > 5 else ""
+        return Check(
+            CURRENT_API,
+            False,
+            0.0,
+            points,
+            f"ran only through {len(translations)} translation(s) of old APIs: {listed}{more}",
+            hint="write these for current Keras, NumPy and SciPy (the report lists each)",
+        )
+    if failure_message is not None:
+        return Check(CURRENT_API, False, 0.0, points, "not judged: the model did not run")
+    return Check(CURRENT_API, True, points, points, "the code runs on today's APIs as written")
 
 
 def rubric(

@@ -6,7 +6,7 @@ import sys
 import threading
 import traceback
 
-from grader import uncertainty
+from grader import machine, uncertainty
 from grader.assignment import STANDARD
 
 
@@ -17,8 +17,21 @@ def banner(ctx) -> str:
         f"({len(ctx.data.train.labels)} train / {len(ctx.data.test.labels)} test images) | "
         f"budget '{ctx.budget_name}': {budget.epochs} epochs, seed {budget.seed}\n"
         f"grader: calibration: {cal.path.name} (reference over {len(cal.seeds)} seeds)\n"
-        f"grader: sandbox: {ctx.settings.isolation.describe()}"
+        + ("" if ctx.cluster else other_machine(cal.other_machine(machine.fingerprint())))
+        + f"grader: sandbox: {ctx.settings.isolation.describe()}"
         + (f"\ngrader: cluster: {ctx.cluster.describe()}" if ctx.cluster else "")
+    )
+
+
+def other_machine(found: dict | None) -> str:
+    """Lines saying that the calibration was measured on another machine, and what that
+    means; nothing when it was measured on this one."""
+    if found is None:
+        return ""
+    return (
+        f"grader: calibration measured on another machine: {found['calibrated_on']}; "
+        f"this one: {found['graded_on']} ({'; '.join(found['differences'])})\n"
+        f"grader:   {found['meaning']}\n"
     )
 
 
@@ -60,6 +73,8 @@ def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
     tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
     if r.get("required_failed") and r["status"] == "graded":  # a failed run says its failure
         tail = f"{tail}  not passing: required {', '.join(r['required_failed'])} failed"
+    if r.get("translations"):  # ran through the compatibility layer: README, "Old Keras..."
+        tail = f"{tail}  [old API: {len(r['translations'])} translated]"
     note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
     if r.get("worker") and not reused:
         note += f" on {r['worker']}"
@@ -167,6 +182,7 @@ def check_summary(r: dict, result_path: str) -> str:
         out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
     if r.get("not_passing_because"):
         out.append(r["not_passing_because"])
+    out += translations_first(r.get("translations") or [])
     if r.get("accuracy") is not None and not r.get("estimate"):
         margin = r["calibration"]["margin"]
         out.append(
@@ -198,6 +214,21 @@ def check_summary(r: dict, result_path: str) -> str:
     out += [f"  {note}" for note in r.get("inferred", [])]
     out += ["", f"Full result: {result_path}"]
     return "\n".join(out)
+
+
+def translations_first(translations: list[dict]) -> list[str]:
+    """What ran only through the compatibility layer: the student reads it first."""
+    if not translations:
+        return []
+    out = [
+        "",
+        f"Your code runs only through {len(translations)} translation(s) of old Keras/NumPy/"
+        "SciPy APIs; write these for current versions:",
+    ]
+    for t in translations:
+        where = f"cell {t['cell']}, line {t['line']}" if t["cell"] else f"line {t['line']}"
+        out.append(f"  {where}: {t['call']} -> {t['modern']}")
+    return [*out, ""]
 
 
 def say(message: str) -> None:

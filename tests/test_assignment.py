@@ -12,7 +12,9 @@ def test_bundled_spec_loads_and_sums_its_rubric():
     spec = a.spec
     assert spec.budget.epochs == 3 and spec.budget.train_images == 5000
     assert spec.budget.test_images == 2000
-    expected = spec.rubric.runs + spec.rubric.accuracy.points + sum(r.points for r in spec.rules)
+    rules = sum(r.points for r in spec.rules)
+    expected = spec.rubric.runs + spec.rubric.current_api + spec.rubric.accuracy.points + rules
+    assert spec.compatibility.mode == "translate" and spec.rubric.current_api > 0
     assert a.max_score == expected == 100
 
 
@@ -86,3 +88,10 @@ def test_reference_folder_is_relative_to_the_spec():
     a = assignment.load("cifar10_cnn")
     assert a.reference_dir == SPEC.parents[2] / "reference" / "cifar10_cnn"
     assert (a.reference_dir / "solution.py").is_file()
+
+
+def test_an_unknown_compatibility_mode_is_a_usage_error(tmp_path):
+    path = tmp_path / "assignment.toml"
+    path.write_text(spec_text(mode="lenient"))
+    with pytest.raises(UsageError, match="compatibility.mode: 'lenient' is not one of"):
+        assignment.load(str(path))

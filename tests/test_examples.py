@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -86,14 +87,34 @@ def test_network_without_convolutions_does_not_pass_but_keeps_its_points(batch):
     assert "required rule 'convolutions' failed" in dense["not_passing_because"]
 
 
-def test_keras1_submission_fails_with_a_hint_naming_units(batch):
-    _, _, r, _ = batch
-    broken = r["keras1_cheatsheet"]
-    assert broken["status"] == "failed" and broken["score"] == 0
-    failure = broken["failure"]
-    assert failure["kind"] == "error"
-    assert "`units`" in failure["hint"]
-    assert failure["line"] == 12 and "output_dim" in "".join(failure["excerpt"])
+KERAS1_TRANSLATIONS = [  # (line, what the student wrote, what ran)
+    (12, "Convolution2D(32, 3, 3)", "Conv2D(32, (3, 3))"),
+    (12, "Conv2D(border_mode='same')", "Conv2D(padding='same')"),
+    (13, "Convolution2D(32, 3, 3)", "Conv2D(32, (3, 3))"),
+    (16, "Dense(output_dim=128)", "Dense(units=128)"),
+    (17, "Dense(output_dim=10)", "Dense(units=10)"),
+    (18, "Adam(lr=0.001)", "Adam(learning_rate=0.001)"),
+]
+
+
+def test_keras1_submission_is_graded_on_its_network_through_translations(batch):
+    """The course's Keras 1 cheatsheet CNN: translated, graded at the standard budget with
+    a credible accuracy, passing; only current_api is lost for the old APIs."""
+    _, _, r, stdout = batch
+    k1 = r["keras1_cheatsheet"]
+    assert k1["status"] == "graded" and k1["passed"]
+    assert [(t["line"], t["call"], t["translated_to"]) for t in k1["translations"]] == (
+        KERAS1_TRANSLATIONS
+    )
+    convs = [layer for layer in k1["architecture"]["layers"] if layer["class"] == "Conv2D"]
+    assert [(c["config"]["kernel_size"], c["config"]["strides"]) for c in convs] == [
+        ([3, 3], [1, 1])
+    ] * 2
+    lost = {c["name"] for c in k1["checks"] if not c["passed"]}
+    assert lost == {"current_api", "dropout"}
+    assert k1["accuracy"] > 0.35 and abs(k1["accuracy"] - r["good_cnn"]["accuracy"]) < 0.1
+    line = next(x for x in stdout.splitlines() if x.strip().startswith("keras1_cheatsheet"))
+    assert "[old API: 6 translated]" in line
 
 
 def test_py_and_notebook_forms_get_the_same_accuracy(batch):
@@ -157,8 +178,11 @@ def test_result_contract_and_gradebook(batch):
         "failure_kind",
         "duration_s",
     } <= set(rows[0])
-    broken = next(row for row in rows if row["submission"] == "keras1_cheatsheet")
-    assert broken["failure_kind"] == "error" and broken["accuracy"] == broken["margin"] == ""
+    translated = next(row for row in rows if row["submission"] == "keras1_cheatsheet")
+    assert translated["translations"] == "6" and translated["failure_kind"] == ""
+    assert {row["translations"] for row in rows if row["submission"] != "keras1_cheatsheet"} == {
+        "0"
+    }
     good = next(row for row in rows if row["submission"] == "good_cnn")
     assert float(good["margin"]) == r["good_cnn"]["calibration"]["margin"] > 0
     assert good["budget"] == "standard"
@@ -166,14 +190,25 @@ def test_result_contract_and_gradebook(batch):
 
 def test_reference_reproduces_its_bundled_calibration_run(batch):
     """Graded today, the reference gets exactly the accuracy calibration measured with
-    the grading seed (the calibration file was made earlier, in another process)."""
+    the grading seed (the calibration file was made earlier, in another process), on the
+    machine it was measured on; on another kind of CPU, within the seed spread."""
     _, _, r, _ = batch
     ref = r["reference"]
     bundled = json.loads(
         (REFERENCE.parent / "calibrations" / ref["calibration"]["file"]).read_text()
     )
     run = next(x for x in bundled["runs"] if x["seed"] == ref["seed"])
-    assert ref["accuracy"] == run["accuracy"]
+    if ref["calibration"]["other_machine"] is None:
+        assert bundled["machine"] == ref["machine"]
+        assert ref["accuracy"] == run["accuracy"]
+    else:
+        warnings.warn(
+            "the bundled calibration was measured on another machine "
+            f"({ref['calibration']['other_machine']['calibrated_on']}): the reference's "
+            "accuracy is compared within the seed spread, not exactly",
+            stacklevel=1,
+        )
+        assert abs(ref["accuracy"] - run["accuracy"]) <= bundled["distribution"]["sd"]
     assert ref["calibration"]["threshold"] <= min(x["accuracy"] for x in bundled["runs"])
     assert ref["calibration"]["margin"] >= 0 and ref["budget"]["name"] == "standard"
 
@@ -198,7 +233,7 @@ def test_examples_keep_their_order_at_both_budgets(batch, quick_batch):
     assert set(names) <= set(standard)
     for budget in (standard, quick):
         assert budget["good_cnn"]["score"] > budget["dense_only"]["score"]
-        assert budget["dense_only"]["score"] > budget["keras1_cheatsheet"]["score"] == 0
+        assert budget["keras1_cheatsheet"]["score"] > budget["dense_only"]["score"]
     for a in names:
         assert quick[a]["budget"]["name"] == "quick"
         assert quick[a]["passed"] == standard[a]["passed"], a

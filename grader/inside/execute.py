@@ -15,11 +15,14 @@ import contextlib
 import inspect
 import linecache
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.inside import errors
 from grader.inside.patches import Capture
 from grader.inside.transcript import Transcript, tee
+
+Rewrite = Callable[[ast.Module], ast.Module]  # what the grader changes in parsed student code
 
 
 def cell_filename(number: int | None, entry: Path) -> str:
@@ -44,13 +47,16 @@ class Cells:
     """Compiles and runs notebook cells the way IPython does, sharing ``__future__``
     flags across cells like a kernel."""
 
-    def __init__(self, namespace: dict):
+    def __init__(self, namespace: dict, rewrite: Rewrite | None = None):
         self.namespace = namespace
+        self.rewrite = rewrite
         self.compiler = codeop.Compile()
         self.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
     def run(self, source: str, filename: str) -> None:
         tree = ast.parse(source, filename)  # a SyntaxError stops the whole cell, as in IPython
+        if self.rewrite is not None:
+            tree = self.rewrite(tree)
         last = len(tree.body) - 1
         for i, node in enumerate(tree.body):
             shown = i == last and isinstance(node, ast.Expr) and not _quiet(source)
@@ -85,14 +91,17 @@ def run(
     namespace: dict,
     capture: Capture,
     transcript: Transcript | None = None,
+    rewrite: Rewrite | None = None,
 ) -> list[dict]:
     """Execute each cell in ``namespace``; return error records of the cells that failed.
-    A ``transcript`` (notebooks) records what each cell printed, raised and showed."""
-    notebook = Cells(namespace) if kind == "notebook" else None
+    A ``transcript`` (notebooks) records what each cell printed, raised and showed;
+    ``rewrite`` changes each parsed cell or module before it is compiled."""
+    notebook = Cells(namespace, rewrite) if kind == "notebook" else None
     sys.displayhook = _keep_last_value(namespace, transcript)
     streams = tee(transcript) if transcript is not None else None
     try:  # without a transcript, one that keeps nothing
-        return _run_cells(cells, notebook, entry, namespace, capture, transcript or Transcript(0))
+        kept = transcript or Transcript(0)
+        return _run_cells(cells, notebook, entry, namespace, capture, kept, rewrite)
     finally:
         if streams is not None:
             sys.stdout, sys.stderr = streams
@@ -105,6 +114,7 @@ def _run_cells(
     namespace: dict,
     capture: Capture,
     transcript: Transcript,
+    rewrite: Rewrite | None,
 ) -> list[dict]:
     found: list[dict] = []
     for cell in cells:
@@ -121,7 +131,8 @@ def _run_cells(
             if notebook:
                 notebook.run(source, filename)
             else:
-                exec(compile(source, filename, "exec"), namespace)
+                tree = ast.parse(source, filename)
+                exec(compile(rewrite(tree) if rewrite else tree, filename, "exec"), namespace)
         except SystemExit as exc:
             found.append(errors.failure("called_exit") | {"cell": number})
             transcript.failed(exc)

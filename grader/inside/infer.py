@@ -109,18 +109,25 @@ def _affine_apply(scale: np.ndarray, offset: np.ndarray) -> Preprocess:
     return replay
 
 
+def _flatten_after(apply: Preprocess) -> Preprocess:
+    def replay(images: np.ndarray) -> np.ndarray:
+        return apply(images).reshape(len(images), -1)
+
+    return replay
+
+
 def from_spec(spec: dict) -> Preprocess | None:
     """The function a spec describes; None for the submission's own preprocess()."""
-    kind = spec.get("kind")
+    kind, found = spec.get("kind"), None
     if kind == "default":
-        return default_preprocess
-    if kind == "identity":
-        return _as_float
-    if kind == "affine":
-        return _affine_apply(
+        found = default_preprocess
+    elif kind == "identity":
+        found = _as_float
+    elif kind == "affine":
+        found = _affine_apply(
             np.asarray(spec["scale"], np.float64), np.asarray(spec["offset"], np.float64)
         )
-    return None
+    return _flatten_after(found) if found and spec.get("flatten") else found
 
 
 def preprocessing(namespace: dict, fit: FitCall | None, loader_images: np.ndarray) -> Preprocessing:
@@ -137,8 +144,21 @@ def preprocessing(namespace: dict, fit: FitCall | None, loader_images: np.ndarra
             "assumed images / 255 (fit() got a generator or dataset, so the "
             "preprocessing could not be seen)"
         )
+    if seen.ndim == 2 and seen.shape[1] == np.prod(loader_images.shape[1:]):
+        # an MLP fed x.reshape(len(x), -1): the same pixels, flattened after the scaling
+        inferred = _from_pixels(loader_images, seen.reshape(-1, *loader_images.shape[1:]))
+        return Preprocessing(
+            _flatten_after(inferred.apply),
+            f"{inferred.description}, flattened to {seen.shape[1]} values per image",
+            {**inferred.spec, "flatten": True},
+        )
     if seen.shape[1:] != loader_images.shape[1:]:
         raise Failure("resized_for_fit", shape=str(tuple(seen.shape[1:])))
+    return _from_pixels(loader_images, seen)
+
+
+def _from_pixels(loader_images: np.ndarray, seen: np.ndarray) -> Preprocessing:
+    """The per-channel scaling from the images load_data() gave to those fit() got."""
     found = _affine(loader_images, seen)
     how = "inferred from the images passed to fit()"
     if found is None:

@@ -119,6 +119,7 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         capture.note(_capped(asked, (a["epochs"] - start, _rows(a["x"]))))
         return original(**a)
 
+    capped_fit.__signature__ = signature  # what it takes: Keras's own fit's arguments
     keras.Model.fit = capped_fit
 
 
@@ -194,8 +195,15 @@ class Shell:
 
 
 def as_array(value) -> np.ndarray | None:
-    """A NumPy view of an array-like fit() argument, or None for generators and datasets."""
+    """A NumPy view of an array-like fit() argument, or None for generators and datasets
+    (reading one could never end). ImageDataGenerator.flow(x, y) keeps its x: that one."""
     if value is None or isinstance(value, (list, tuple, dict)) and not value:
+        return None
+    flowed = getattr(value, "x", None)
+    if isinstance(flowed, np.ndarray) and not hasattr(value, "shape"):
+        value = flowed
+    readable = hasattr(value, "shape") or hasattr(value, "__array__")
+    if not (readable or isinstance(value, (list, tuple))):
         return None
     try:
         array = np.asarray(value)

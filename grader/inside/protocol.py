@@ -48,9 +48,14 @@ OPTIONAL = {
     # notebooks, student stage: per cell that ran, in order, {number, streams [{name, text}],
     # error {ename, evalue, traceback} or None, value (repr of its last value), notes}
     "cells": list,
+    # student stage, [compatibility] mode "translate": each old API call the compatibility
+    # layer translated, {call, translated_to, modern, cell, line} (see ``translations``)
+    "translations": list,
 }
 # What the merged outcome keeps from the student stage when the trainer trained.
-FROM_STUDENT = ("errors", "inferred", "model_source", "fed_labels", "cells")
+FROM_STUDENT = ("errors", "inferred", "model_source", "fed_labels", "cells", "translations")
+TRANSLATION_TEXT = ("call", "translated_to", "modern")  # the strings of a translation
+KEPT_TRANSLATIONS = 50  # at most this many are read back: each is a line in the report
 
 
 def job(stage: str, budget: dict, limits: dict, paths: dict[str, str], **submission) -> dict:
@@ -98,6 +103,21 @@ def problem(outcome: object) -> str | None:
     ):
         return "the run's outcome has bad error records"
     return None
+
+
+def translations(outcome: dict) -> list[dict]:
+    """The translations a stage reported, as plain checked records (untrusted input: a
+    record of the wrong shape is dropped, texts are cut)."""
+    kept = []
+    for t in outcome.get("translations") or []:
+        if not isinstance(t, dict) or not all(isinstance(t.get(k), str) for k in TRANSLATION_TEXT):
+            continue
+        if type(t.get("cell")) not in (int, NONE) or type(t.get("line")) not in (int, NONE):
+            continue
+        kept.append(
+            {**{k: t[k][:200] for k in TRANSLATION_TEXT}, "cell": t["cell"], "line": t["line"]}
+        )
+    return kept[:KEPT_TRANSLATIONS]
 
 
 def running(value: object) -> dict | None:

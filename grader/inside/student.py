@@ -13,7 +13,7 @@ import numpy as np
 
 # Bound by name now, before submission code runs: replacing module attributes later
 # changes nothing here. (What it can still change is only what it exports.)
-from grader.inside import execute, heartbeat, patches, protocol, standins
+from grader.inside import compat, execute, heartbeat, patches, protocol, standins
 from grader.inside.common import import_keras, load_data, train_and_predict
 from grader.inside.describe import describe, io_shapes
 from grader.inside.errors import Failure
@@ -93,11 +93,19 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     sys.path.insert(0, str(entry.parent))  # a helper module beside it imports, as in Jupyter
     capture = patches.Capture()
     patches.install(keras, split, budget, capture, namespace)
+    translations, rewrite = None, None
+    if job.get("compatibility") == "translate":  # README, "Old Keras, NumPy and SciPy code"
+        translations, rewrite = compat.Translations(capture.note), compat.scalars
+        compat.install(keras, namespace, translations)
     stand_ins = standins.install()
     notebook = job["kind"] == "notebook"
     transcript = Transcript(job["limits"]["output_kept_kb"] * 1024) if notebook else None
     with heartbeat.Heartbeat(Path(job["out_dir"])):
-        failed = execute.run(job["cells"], job["kind"], entry, namespace, capture, transcript)
+        failed = execute.run(
+            job["cells"], job["kind"], entry, namespace, capture, transcript, rewrite
+        )
+    if translations is not None:
+        outcome["translations"] = translations.found
     outcome["errors"] = stand_ins.notes + failed
     if transcript is not None:  # for executed.ipynb: each cell with the grader's notes
         stood_in = [{"cell": n["cell"], "text": n["message"]} for n in stand_ins.notes]
