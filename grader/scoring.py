@@ -77,7 +77,7 @@ def others(
     translations: list[dict] | None = None,
 ) -> list[Check]:
     """Every item of the rubric but accuracy: whether it ran, whether it ran on today's
-    APIs (in translate mode), and the architecture rules."""
+    APIs as written, and the architecture rules."""
     spec = assignment.spec
     if failure_message is None:
         runs = Check(
@@ -89,10 +89,8 @@ def others(
         )
     else:
         runs = Check("runs", False, 0.0, spec.rubric.runs, failure_message)
-    current = []
-    if spec.compatibility.mode == "translate":
-        current = [current_api(spec.rubric.current_api, failure_message, translations or [])]
-    return [runs, *current, *evaluate(spec.rules, arch)]
+    current = current_api(spec.rubric.current_api, failure_message, translations or [])
+    return [runs, current, *evaluate(spec.rules, arch)]
 
 
 def current_api(points: float, failure_message: str | None, translations: list[dict]) -> Check:

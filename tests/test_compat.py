@@ -207,11 +207,11 @@ def test_every_surface_says_it(translated):
         rows = {row["submission"]: row for row in csv.DictReader(f)}
     for name, expected in EXPECTED.items():
         assert rows[name]["translations"] == str(len(expected))
-        line = next(x for x in stdout.splitlines() if x.strip().startswith(name + " "))
+        line = next(x for x in stdout.splitlines() if x.split()[:2] == [name, "graded"])
         assert f"[old API: {len(expected)} translated]" in line
     assert rows["good_cnn"]["translations"] == "0"
     page = (out / "combined_keras2" / "report.html").read_text()
-    assert "Runs only through the grader&#39;s translations" in page
+    assert "Runs only through the grader's translations" in page
     assert page.count("<tr><td>cell ") == len(EXPECTED["combined_keras2"])
     executed = nbformat.read(out / "combined_keras2" / "executed.ipynb", as_version=4)
     cell4 = "".join(o.get("text", "") for o in executed.cells[3].outputs)
@@ -227,8 +227,8 @@ def test_code_that_needs_no_translation_grades_exactly_as_in_strict_mode(transla
     assert here["translations"] == [] and there["translations"] == []
     assert here["accuracy"] == there["accuracy"] and here["score"] == there["score"]
     assert here["prediction_hash"] == there["prediction_hash"]
-    assert next(c for c in here["checks"] if c["name"] == "current_api")["passed"]
-    assert "current_api" not in {c["name"] for c in there["checks"]}
+    for r in (here, there):
+        assert next(c for c in r["checks"] if c["name"] == "current_api")["passed"]
 
 
 def test_strict_mode_fails_old_code_as_written(strict):
