@@ -53,9 +53,12 @@ def test_check_exit_status_follows_the_pass_mark(tmp_path, data_path, tiny_spec)
     assert "PASS" in good.stdout
     assert re.search(r"ok +convolutions\* +10/10", good.stdout)
     assert "* required: failing it means not passing" in good.stdout
+    strict = tmp_path / "strict.toml"  # Keras 1 code fails as written (no translations)
+    strict.write_text(tiny_spec.read_text().replace('mode = "translate"', 'mode = "strict"'))
+    common[-1] = str(strict)
     bad = cli("check", str(EXAMPLES / "keras1_cheatsheet.py"), *common)
     assert bad.returncode == 1
-    assert "`units`" in bad.stdout and "line 12" in bad.stdout
+    assert "`padding`" in bad.stdout and "line 12" in bad.stdout
     assert (tmp_path / "out" / "keras1_cheatsheet" / "result.json").is_file()
 
 
@@ -87,7 +90,7 @@ def test_check_uses_the_quick_budget_and_its_bundled_calibration(tmp_path, data_
     out = tmp_path / "out"
     done = cli(
         "check",
-        str(EXAMPLES / "keras1_cheatsheet.py"),
+        str(EXAMPLES / "dense_only.py"),  # a required rule fails: likely to fail
         "--data",
         data_path,
         "--out",
@@ -95,7 +98,7 @@ def test_check_uses_the_quick_budget_and_its_bundled_calibration(tmp_path, data_
         "--no-calibrate",
     )
     assert done.returncode == 1, done.stderr[-2000:]
-    result = json.loads((out / "keras1_cheatsheet" / "result.json").read_text())
+    result = json.loads((out / "dense_only" / "result.json").read_text())
     assert result["budget"]["name"] == "quick" and result["budget"]["train_images"] == 2000
     assert result["calibration"]["file"].startswith("cifar10_cnn-quick-")
     assert result["estimate"]["verdict"] == "likely to fail" and not result["passed"]

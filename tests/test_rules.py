@@ -21,7 +21,8 @@ EXPECTED = {
     "linear_prob_loss": ("graded", {"output_activation"}, "trains badly with no warning"),
     "logits_ok": ("graded", set(), "a linear output with from_logits=True"),
     "mse_loss": ("graded", {"loss"}, "found loss mse, not a categorical cross-entropy"),
-    "too_big": ("failed", {"runs", "size"}, "more than the 5,000,000 allowed"),
+    # a run that fails earns neither runs nor current_api ("not judged")
+    "too_big": ("failed", {"runs", "current_api", "size"}, "more than the 5,000,000 allowed"),
     "strides_trap": ("graded", set(), "has strides (3, 3)"),
     "any_size_input": ("graded", {"input"}, "found [None, None, 3]"),
     "frozen_base": ("graded", set(), ""),
@@ -52,7 +53,7 @@ def test_rule_or_trap_is_reported(graded, name):
     assert lost == failing
     assert words in _texts(result)
     for check in result["checks"]:  # a failed rule says how to fix it
-        if not check["passed"] and check["name"] not in ("runs", "accuracy"):
+        if not check["passed"] and check["name"] not in ("runs", "current_api", "accuracy"):
             assert check["hint"], check
 
 
