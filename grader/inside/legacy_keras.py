@@ -133,10 +133,16 @@ def _optimizer_decay(cls, args, kwargs, log: Translations):
         from keras.optimizers.schedules import InverseTimeDecay
 
         rate = kwargs.pop("learning_rate", kwargs.pop("lr", None))
-        rate = args[0] if args and rate is None else rate
-        rate = 0.01 if rate is None else rate  # Keras 2's default for SGD; others pass it
-        args = args[1:]
-        kwargs["learning_rate"] = InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)
+        positional = rate is None and bool(args)  # the rate was the first argument
+        if positional:
+            rate = args[0]
+        if rate is None:  # Keras 3's defaults: 0.01 for SGD, 0.001 for the others
+            rate = 0.01 if cls.__name__ == "SGD" else 0.001
+        schedule = InverseTimeDecay(rate, decay_steps=1, decay_rate=decay)
+        if positional:
+            args = (schedule, *args[1:])
+        else:
+            kwargs["learning_rate"] = schedule
         log.record(
             f"{cls.__name__}(lr={short(rate)}, decay={short(decay)})",
             f"{cls.__name__}(learning_rate=InverseTimeDecay({short(rate)}, 1, {short(decay)}))",
@@ -169,8 +175,7 @@ def _convolution2d(conv2d: type, log: Translations) -> Callable:
                 "kernel_size=(rows, cols)",
             )
             return conv2d(filters, (rows, cols), *args, **kwargs)
-        log.record("Convolution2D(...)", "Conv2D(...)", "Conv2D")
-        return conv2d(filters, *args, **kwargs)
+        return conv2d(filters, *args, **kwargs)  # Keras 2's form: still valid, not translated
 
     return Convolution2D
 
