@@ -58,6 +58,10 @@ class Limits:
     disk_mb: int = 512  # the work folder (a size-capped tmpfs)
     tmp_mb: int = 256  # the private /tmp
     output_kept_kb: int = 64  # of stdout and stderr: half from the head, half from the tail
+    # Parameters of the model: above it, not trained (the memory and time limits above
+    # train about this many at the standard budget); a layer whose weights alone exceed it
+    # is refused before they are allocated. The rubric's `size` rule is separate.
+    max_params: int = 50_000_000
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
     ("--disk", "disk_mb", int, "MB"),
     ("--tmp", "tmp_mb", int, "MB"),
     ("--output-kept", "output_kept_kb", int, "KB"),
+    ("--max-params", "max_params", int, "N"),
 ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from grader import pretrained
 
 _RUN_ALL = "run your notebook from the top (Restart & Run All) before handing it in"
+_RUN_SCRIPT = "run your script from start to end (python FILE.py) before handing it in"
 # Keras's get_file could not fetch a keras.applications weights file (group 1: its name).
 MISSING_WEIGHTS = r"URL fetch failure on \S*/keras-applications/\S*?([\w.\-]+\.h5)\b"
 
@@ -203,6 +204,12 @@ HINTS: list[tuple[str, str | Callable[..., str]]] = [
         "not download files in your code.",
     ),
     (
+        r"^(?:ModuleNotFoundError|ImportError): No module named '((?:tensorflow\.)?keras\.[\w.]+)'",
+        "`{0}` does not exist in today's Keras (3): it was moved or removed, not left out of "
+        "the grading environment. Import what you need from tensorflow.keras (e.g. "
+        "layers.Rescaling and layers.RandomFlip are in tensorflow.keras.layers now).",
+    ),
+    (
         r"^(?:ModuleNotFoundError|ImportError|StandInError): No module named '([\w.]+)'",
         "the grading environment does not have `{0}` installed: this is the environment, "
         "not your logic. Remove the import, or ask your instructor to add `{0}`.",
@@ -216,6 +223,7 @@ HINTS: list[tuple[str, str | Callable[..., str]]] = [
         r"^NameError: name '(\w+)' is not defined",
         "that name is used before any cell defines it; " + _RUN_ALL + ".",
     ),
+    (r"^ParameterLimitError", TOO_BIG),
     (
         r"^(MemoryError|ResourceExhaustedError|_ArrayMemoryError)",
         "the model or its data used more memory than the grader allows: use fewer filters, "
@@ -267,6 +275,14 @@ def hint_for(exception: str, message: str, failed_line: str = "") -> str:
     return DEFAULT_HINT
 
 
+def for_script(hint: str) -> str:
+    """A hint worded for a script: no notebook to restart, no cells."""
+    hint = hint.replace(_RUN_ALL, _RUN_SCRIPT)
+    for word, instead in (("cells", "lines"), ("cell", "line"), ("notebook", "script")):
+        hint = re.sub(rf"\b{word}\b", instead, hint)
+    return hint
+
+
 def resource_limit(message: str):
     """The sandbox limit an error message shows was reached: (pattern, limit, hint key)."""
     return next((r for r in RESOURCE_ERRORS if re.search(r[0], message)), None)
@@ -280,6 +296,8 @@ def kind_for(exception: str, message: str) -> str:
         return "environment"
     if exception in ("SyntaxError", "IndentationError", "TabError"):
         return "syntax"
+    if exception == "ParameterLimitError":
+        return "rejected"
     if exception in ("MemoryError", "ResourceExhaustedError", "_ArrayMemoryError"):
         return "memory"
     missing = re.match(r"No module named '([\w.]+)'", message)

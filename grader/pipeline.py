@@ -188,12 +188,17 @@ def measure(sub: Submission, ctx: Context) -> Measured:
         except cluster.MachineLost as lost:
             failure = lost.problem
         else:
-            failure = verdict.from_run(ran, ctx.settings.limits, ctx.settings.max_params)
+            script = sub.kind == "module"
+            failure = verdict.from_run(ran, ctx.settings.limits, ctx.settings.max_params, script)
     acc, matrix = None, None
+    outcome = (ran.outcome if ran else None) or {}
     if failure is None:
         acc = round(scoring.accuracy(ran.predictions, ctx.data.test.labels), 4)
+        failure = verdict.implausible(outcome, ran.predictions, acc, len(data.CLASSES))
+    if failure is None:
         matrix = scoring.confusion(ran.predictions, ctx.data.test.labels)
-    outcome = (ran.outcome if ran else None) or {}
+    else:
+        acc = None
     return Measured(failure, outcome, acc, matrix, ran, time.monotonic() - started)
 
 
@@ -267,7 +272,10 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
     required = scoring.required_failed(rubric)
     errors = [
         *sub.notes,
-        *(verdict.from_record(e, limits=ctx.settings.limits) for e in outcome.get("errors", [])),
+        *(
+            verdict.from_record(e, limits=ctx.settings.limits, script=sub.kind == "module")
+            for e in outcome.get("errors", [])
+        ),
     ]
     findings = [
         *checks.findings(arch, _fed_labels(outcome)),
@@ -316,6 +324,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         },
         "worker": ran.worker if ran else None,
         "seed": budget.seed,
+        "hash_seed": outcome.get("hash_seed"),  # str(hash()) and set order depend on it
         "threads": budget.threads,
         "budget": {"name": ctx.budget_name, **asdict(budget)},
         "data": {

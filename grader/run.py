@@ -126,9 +126,10 @@ def _box(
     binds = {**binds, "/job.json": (job_path, False)}
     if settings.weights is not None and iso.level == sandbox.BUBBLEWRAP:
         binds[sandbox.KERAS_MODELS] = (settings.weights, False)
-    argv = [
-        sys.executable,
-        "-I",
+    argv = [  # -s -P and the sandbox's own environment isolate as -I would; unlike -I,
+        sys.executable,  # they keep its PYTHONHASHSEED: the hash seed is pinned
+        "-s",
+        "-P",
         "-m",
         "grader.inside",
         stage,

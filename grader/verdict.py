@@ -19,6 +19,8 @@ from grader.assignment import Limits
 from grader.inside import protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from grader.run import RunOutput
 
 FAILURE_KINDS = (
@@ -75,6 +77,11 @@ CODES = {
         "the model has no layers: the lines that add them did not run",
         "make the cells that add the layers run without errors.",
     ),
+    "model_incomplete": Code(
+        "error",
+        "the model is missing layers: the line that adds one to it failed (line {line})",
+        "make the lines that build your model run without errors, from the first one.",
+    ),
     "not_a_model": Code(
         "no_model",
         "build_model() returned {type}, not a keras.Model",
@@ -95,6 +102,12 @@ CODES = {
     "too_many_params": Code(
         "rejected",
         "the model has {params:,} parameters, more than the {max_params:,} allowed",
+        hints.TOO_BIG,
+    ),
+    "over_param_limit": Code(
+        "rejected",
+        "the model has {params:,} parameters, more than the {limit:,} the grader can train "
+        "(its parameter limit)",
         hints.TOO_BIG,
     ),
     "resized_for_fit": Code(
@@ -120,6 +133,13 @@ CODES = {
 _OOM = re.compile(r"OOM when allocating tensor with shape\[([\d,]+)\] and type (\w+).*\[Op:(\w+)\]")
 _BYTES = {"float": 4, "double": 8, "half": 2, "int32": 4, "int64": 8, "uint8": 1, "bool": 1}
 _WEIGHT_OPS = re.compile(r"Random|Initializer|TruncatedNormal|Fill|Zeros|Ones|VarHandle|Assign")
+_NATIVE_DEATHS = ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGKILL")
+# What a process that could not start a thread or process leaves in its output.
+_SPAWN_FAILED = re.compile(
+    r"Resource temporarily unavailable|pthread_create|can't start new thread"
+    r"|Thread creation|fork: retry",
+    re.IGNORECASE,
+)
 # What a process that died of a failed allocation leaves in its output.
 _ALLOCATION_FAILED = re.compile(
     r"bad_alloc|Cannot allocate memory|ran out of memory|OOM when allocating|MemoryError"
@@ -159,11 +179,12 @@ def _out_of_memory(message: str, limits: Limits | None, max_params: int | None) 
     shape = [int(n) for n in oom[1].split(",") if n]
     count = math.prod(shape)
     dims = " x ".join(f"{n:,}" for n in shape)
-    if _WEIGHT_OPS.search(oom[3]) and max_params is not None and count > max_params:
+    bound = max_params or (limits.max_params if limits else None)
+    if _WEIGHT_OPS.search(oom[3]) and bound is not None and count > bound:
         return Problem(
             "rejected",
             f"the model has at least {count:,} parameters (one weight of {dims} could not even "
-            f"be allocated), more than the {max_params:,} allowed",
+            f"be allocated), more than the {bound:,} allowed",
             hints.TOO_BIG,
         )
     size_gb = count * _BYTES.get(oom[2], 4) / 2**30
@@ -175,15 +196,49 @@ def _out_of_memory(message: str, limits: Limits | None, max_params: int | None) 
     )
 
 
+# A record's suggested import (untrusted: only an import line of plain names is shown).
+_IMPORT_LINE = re.compile(r"(?:from [\w.]+ )?import [\w.]+(?: as \w+)?")
+
+
+def _at(where: dict) -> str | None:
+    """ "cell 3, line 2" or "line 2" for a record's {cell, line}, None when it has no line."""
+    line, cell = _int(where.get("line")), _int(where.get("cell"))
+    if line is None:
+        return None
+    return f"cell {cell}, line {line}" if cell is not None else f"line {line}"
+
+
+def _knock_on(record: dict) -> tuple[str, str] | None:
+    """For an error an earlier failure caused (a name it left unbound): what to add to the
+    message, and the hint."""
+    cause = record.get("cause")
+    at = _at(cause) if isinstance(cause, dict) else None
+    if at is None:
+        return None
+    return (
+        f" (a consequence of the error at {at}, which left it undefined)",
+        f"fix the error at {at} first: this one follows from it and goes away with it.",
+    )
+
+
 def from_record(
     record: dict,
     kind: str | None = None,
     limits: Limits | None = None,
     max_params: int | None = None,
+    script: bool = False,
 ) -> Problem:
     """A problem from the sandbox's plain record: a code of the grader's own checks, or an
     exception of the student's code (exception, message, cell, line, excerpt). An error
-    caused by a sandbox limit names the limit and its value."""
+    caused by a sandbox limit names the limit and its value; one that an earlier failure
+    caused says so. ``script``: the hints speak of a script, not a notebook."""
+    problem = _problem(record, kind, limits, max_params)
+    return replace(problem, hint=hints.for_script(problem.hint)) if script else problem
+
+
+def _problem(
+    record: dict, kind: str | None, limits: Limits | None, max_params: int | None
+) -> Problem:
     if record.get("code"):
         return _from_code(record)
     where = _where(record)
@@ -205,6 +260,13 @@ def from_record(
         hint = hints.LIMIT_HINTS[resource[2]]
     elif kind == "memory" and limits is not None:
         line = f"{line} (the memory limit is {limits.memory_mb} MB)"
+    suggested = record.get("import")
+    if isinstance(suggested, str) and _IMPORT_LINE.fullmatch(suggested):
+        name = record.get("missing_name")
+        hint = f"`{name}` is never imported or defined in your code: import it: `{suggested}`."
+    knock_on = _knock_on(record)
+    if knock_on:
+        line, hint = line[: 500 - len(knock_on[0])] + knock_on[0], knock_on[1]
     return Problem(kind=kind, message=line[:500], hint=hint, **where)
 
 
@@ -242,7 +304,9 @@ def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
             "disk",
         ),
     }
-    if ran.outcome is None and _died_allocating(ran, limits):
+    if ran.outcome is None and _died_spawning(ran):
+        by_signal[ran.exit.signal] = by_breach["processes"]
+    elif ran.outcome is None and _died_allocating(ran, limits):
         by_signal[ran.exit.signal] = (
             "memory",
             f"your code died ({ran.exit.signal}) when memory ran out at the memory limit of "
@@ -265,17 +329,82 @@ def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
     return problem
 
 
+def _died_spawning(ran: RunOutput) -> bool:
+    """A process that could not start a thread (its code filled the process limit: a fork
+    or thread bomb) dies in native code by a signal; its output says why."""
+    return ran.exit.signal in _NATIVE_DEATHS and bool(_SPAWN_FAILED.search(ran.output[-4000:]))
+
+
 def _died_allocating(ran: RunOutput, limits: Limits) -> bool:
     """Native code that cannot allocate (a whole data set resized at once) often dies by
     a signal instead of raising MemoryError: its output, or its size, says so."""
-    if ran.exit.signal not in ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGKILL"):
+    if ran.exit.signal not in _NATIVE_DEATHS:
         return False
     return bool(_ALLOCATION_FAILED.search(ran.output[-4000:])) or (
         ran.exit.peak_rss_mb >= 0.5 * limits.memory_mb
     )
 
 
-def from_run(ran: RunOutput, limits: Limits, max_params: int | None = None) -> Problem | None:
+def _diverged_epoch(outcome: dict) -> int | None:
+    """The first epoch of the grader's training whose loss was NaN or infinite (stored as
+    null), or None."""
+    curves = (outcome.get("history") or {}).get("curves") or {}
+    losses = curves.get("loss") if isinstance(curves, dict) else None
+    if not isinstance(losses, list):
+        return None
+    return next((i + 1 for i, v in enumerate(losses) if not isinstance(v, (int, float))), None)
+
+
+def _divergence_cause(outcome: dict) -> str:
+    """The likely cause of a diverged training, from what the model was fed and given."""
+    span = outcome.get("input_range")
+    top = max(abs(v) for v in span) if isinstance(span, list) and span else None
+    rate = (outcome.get("architecture") or {}).get("learning_rate")
+    if isinstance(top, (int, float)) and top > 10:
+        return (
+            f"the inputs are not scaled (values up to {top:.0f}): divide the images by 255, "
+            "or scale them inside the model with layers.Rescaling(1 / 255)"
+        )
+    if isinstance(rate, (int, float)) and rate >= 0.05:
+        return f"the learning rate {rate:g} is too high: try 0.001 with Adam, or 0.01 with SGD"
+    return "lower the learning rate, and check the inputs are scaled to 0-1"
+
+
+def implausible(
+    outcome: dict, predictions: np.ndarray, accuracy: float, classes: int
+) -> Problem | None:
+    """A measurement that cannot be a fair grade: training that diverged (a NaN or infinite
+    loss or prediction), or an accuracy so far below chance that it is no accident (four
+    standard errors of chance on this many test images: the model is wrong in a
+    systematic way, never graded silently)."""
+    epoch = _diverged_epoch(outcome)
+    if epoch is not None or not math.isfinite(float(predictions.sum())):
+        when = f"in epoch {epoch} " if epoch else ""
+        cause = _divergence_cause(outcome)
+        return Problem(
+            "error",
+            f"training diverged: the loss became NaN or infinite {when}of the grader's "
+            f"training, so the model predicts nothing; likely cause: {cause}",
+            f"{cause}; then train it once yourself and watch the loss go down.",
+        )
+    chance = 1 / classes
+    floor = chance - 4 * math.sqrt(chance * (1 - chance) / len(predictions))
+    if accuracy < floor:
+        return Problem(
+            "error",
+            f"accuracy {accuracy:.3f} is far below chance ({chance:.2f} for {classes} "
+            f"classes; {floor:.3f} is the least an untrained model reaches on "
+            f"{len(predictions)} test images): its predictions are wrong in a systematic way",
+            "check that the labels match the loss (class numbers or one-hot) and that the "
+            "images are prepared the same way everywhere; if your own training looks right, "
+            "ask your instructor to look at this run.",
+        )
+    return None
+
+
+def from_run(
+    ran: RunOutput, limits: Limits, max_params: int | None = None, script: bool = False
+) -> Problem | None:
     """Why a run ended without a grade, or None when it ended well."""
     limited = _limit(ran, limits)
     if limited:
@@ -296,4 +425,5 @@ def from_run(ran: RunOutput, limits: Limits, max_params: int | None = None) -> P
     if record is None:
         return None
     kind = record.get("kind")
-    return from_record(record, kind if kind in FAILURE_KINDS else None, limits, max_params)
+    kind = kind if kind in FAILURE_KINDS else None
+    return from_record(record, kind, limits, max_params, script)

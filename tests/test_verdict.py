@@ -125,3 +125,66 @@ def test_native_code_dying_of_a_failed_allocation_is_a_memory_verdict():
         assert "resize" in problem.hint
     plain = verdict.from_run(_crashed("SIGSEGV", "Segmentation fault", 300), limits)
     assert plain.kind == "crashed"  # a crash far from the limit stays a crash
+
+
+def test_a_thread_or_fork_bomb_that_kills_the_stage_names_the_process_limit():
+    from grader.assignment import Limits
+
+    died = "F tensorflow/core/platform/default/env.cc] pthread_create failed: Resource temporarily"
+    problem = verdict.from_run(_crashed("SIGABRT", died, 300), Limits(processes=256))
+    assert problem.kind == "resources" and "256 processes and threads" in problem.message
+    assert "SIGABRT" not in problem.message
+
+
+def test_a_knock_on_error_names_its_cause_and_a_never_imported_name_its_import():
+    knock_on = {
+        "exception": "NameError",
+        "message": "name 'Sequential' is not defined",
+        "cell": 4,
+        "line": 1,
+        "cause": {"id": 0, "cell": 1, "line": 9},
+    }
+    problem = verdict.from_record(knock_on)
+    assert "consequence of the error at cell 1, line 9" in problem.message
+    assert "fix the error at cell 1, line 9 first" in problem.hint
+    never = {
+        "exception": "NameError",
+        "message": "name 'Sequential' is not defined",
+        "missing_name": "Sequential",
+        "import": "from tensorflow.keras.models import Sequential",
+    }
+    assert "import it: `from tensorflow.keras.models import Sequential`" in (
+        verdict.from_record(never).hint
+    )
+    forged = {**never, "import": "import os; os.system('x')"}  # shown only if an import line
+    assert "import it" not in verdict.from_record(forged).hint
+
+
+def test_a_script_is_never_told_to_run_its_notebook():
+    record = {"exception": "ValueError", "message": "object too deep for desired array"}
+    assert "notebook" in verdict.from_record(record).hint
+    hint = verdict.from_record(record, script=True).hint
+    assert "notebook" not in hint and "script" in hint
+    no_model = verdict.from_record({"code": "no_model"}, script=True)
+    assert "cell" not in no_model.hint and "lines" in no_model.hint
+
+
+def _history(losses: list) -> dict:
+    return {"history": {"curves": {"loss": losses}}, "architecture": {"learning_rate": 0.001}}
+
+
+def test_diverged_training_and_accuracy_far_below_chance_are_never_graded():
+    np = pytest.importorskip("numpy")
+    fine = np.full((300, 10), 0.1, np.float32)
+    assert verdict.implausible(_history([2.3, 2.1]), fine, 0.25, 10) is None
+    assert verdict.implausible(_history([2.3, 2.1]), fine, 0.08, 10) is None  # chance noise
+    unscaled = {**_history([2.3, None]), "input_range": [0.0, 255.0]}
+    diverged = verdict.implausible(unscaled, fine, 0.1, 10)
+    assert "diverged" in diverged.message and "epoch 2" in diverged.message
+    assert "not scaled (values up to 255)" in diverged.message
+    nan = fine.copy()
+    nan[3] = np.nan
+    fast = {**_history([2.3]), "architecture": {"learning_rate": 0.5}}
+    assert "learning rate 0.5" in verdict.implausible(fast, nan, 0.1, 10).message
+    low = verdict.implausible(_history([2.3, 2.2]), fine, 0.01, 10)
+    assert low.kind == "error" and "far below chance" in low.message

@@ -68,6 +68,7 @@ def train_and_predict(
 ) -> np.ndarray:
     """Describe the model that is trained, train it from its initial weights, predict."""
     outcome["architecture"] = describe.describe(model)
+    outcome["input_range"] = [float(np.min(x_train)), float(np.max(x_train))]
     trainer.reset(model, initial_weights)
     started = time.perf_counter()
     outcome["history"] = trainer.train(model, x_train, encode_labels(y_train, one_hot), budget)
@@ -87,14 +88,17 @@ def main(run: Run, job_path: str) -> None:
     job = json.loads(Path(job_path).read_text())
     limit_self(job["limits"])
     outcome = protocol.new_outcome()
+    outcome["hash_seed"] = (
+        None if sys.flags.ignore_environment else os.environ.get("PYTHONHASHSEED")
+    )
     predictions = None
     try:
         predictions = run(job, outcome)
         outcome["ok"] = True
     except errors.Failure as exc:
-        cause = errors.root_cause(exc.errors)
+        cause = errors.root_cause(exc.errors, outcome["errors"])
         outcome["failure"] = cause or errors.failure(exc.code, exc.facts)
-        if cause:
+        if cause in outcome["errors"]:
             outcome["errors"].remove(cause)
     except MemoryError as exc:
         outcome["failure"] = errors.record(exc, "memory")

@@ -66,16 +66,31 @@ def _raised_in(tb: TracebackType | None) -> str | None:
     return str(frames[-1].f_globals.get("__name__", "")).split(".")[0] or None
 
 
-def root_cause(found: list[dict]) -> dict | None:
-    """The error that kept the model from being: raised inside Keras or TensorFlow (a
-    layer, optimizer or download that failed) before one raised elsewhere, and any before
-    a knock-on NameError; notes about stood-in modules never. The first of the best."""
-    real = [e for e in found if not e.get("stood_in")]
+def root_cause(candidates: list[dict], everything: list[dict] | None = None) -> dict | None:
+    """The error that kept the model from being, among ``candidates``: a knock-on error
+    (a NameError for a name an earlier failure left unbound) gives way to the first link of
+    its chain, found in ``everything``; then one raised inside Keras or TensorFlow (a
+    layer, optimizer or download that failed) before one raised elsewhere, one with more
+    knock-on errors before one with fewer, and any before a NameError; notes about
+    stood-in modules never. The first of the best."""
+    everything = everything if everything is not None else candidates
+    by_id = {e["id"]: e for e in everything if "id" in e}
+    roots = []
+    for e in candidates:
+        cause = e.get("cause")
+        e = by_id.get(cause["id"], e) if isinstance(cause, dict) else e
+        if not e.get("stood_in") and e not in roots:
+            roots.append(e)
 
     def rank(e: dict) -> tuple:
-        return (e.get("raised_in") not in ("keras", "tensorflow"), e["exception"] == "NameError")
+        consequences = sum(1 for x in everything if (x.get("cause") or {}).get("id") == e.get("id"))
+        return (
+            e.get("raised_in") not in ("keras", "tensorflow"),
+            -consequences if "id" in e else 0,
+            e["exception"] == "NameError",
+        )
 
-    return min(real, key=rank) if real else None
+    return min(roots, key=rank) if roots else None
 
 
 def _student_frame(tb: TracebackType | None) -> tuple[str | None, int | None]:

@@ -14,11 +14,12 @@ import codeop
 import contextlib
 import inspect
 import linecache
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.inside import errors
+from grader.inside import bindings, errors
 from grader.inside.patches import Capture
 from grader.inside.transcript import Transcript, tee
 
@@ -43,26 +44,82 @@ def _quiet(source: str) -> bool:
     return bool(code) and code[-1].endswith(";")
 
 
-class Cells:
-    """Compiles and runs notebook cells the way IPython does, sharing ``__future__``
-    flags across cells like a kernel."""
+def _main_guard(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (either way round)."""
+    test = node.test if isinstance(node, ast.If) else None
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    sides = [test.left, *test.comparators]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    texts = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return isinstance(test.ops[0], ast.Eq) and names == ["__name__"] and texts == ["__main__"]
 
-    def __init__(self, namespace: dict, rewrite: Rewrite | None = None):
+
+def statements(tree: ast.Module) -> list[ast.stmt]:
+    """A script's top-level statements, a ``__main__`` block's own ones in its place: run
+    from the command line, that block runs, and each of its statements is one of the
+    script's."""
+    out: list[ast.stmt] = []
+    for node in tree.body:
+        out.extend(statements(ast.Module(node.body, [])) if _main_guard(node) else [node])
+    return out
+
+
+class Cells:
+    """Compiles and runs code the way IPython does, sharing ``__future__`` flags across
+    cells like a kernel. A notebook cell stops at its first failing statement, as in
+    Jupyter; a script goes on with its next statement, as a notebook goes on with its next
+    cell. Each failure notes the names it left unbound (``bindings``)."""
+
+    def __init__(self, namespace: dict, notebook: bool, known: set[str], rewrite: Rewrite | None):
         self.namespace = namespace
+        self.notebook = notebook
         self.rewrite = rewrite
+        self.unbound = bindings.Unbound(known)
+        self.failed: list[dict] = []
+        self.raised: BaseException | None = None  # the last exception recorded here
         self.compiler = codeop.Compile()
         self.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
     def run(self, source: str, filename: str) -> None:
-        tree = ast.parse(source, filename)  # a SyntaxError stops the whole cell, as in IPython
+        try:  # a SyntaxError stops the whole cell, as in IPython
+            tree = ast.parse(source, filename)
+        except SyntaxError as exc:
+            self.record(exc)
+            raise
         if self.rewrite is not None:
             tree = self.rewrite(tree)
-        last = len(tree.body) - 1
-        for i, node in enumerate(tree.body):
-            shown = i == last and isinstance(node, ast.Expr) and not _quiet(source)
+        body = tree.body if self.notebook else statements(tree)
+        last = len(body) - 1 if self.notebook and not _quiet(source) else -1
+        for i, node in enumerate(body):
+            shown = i == last and isinstance(node, ast.Expr)
             mode = "single" if shown else "exec"
             wrapped = ast.Interactive([node]) if shown else ast.Module([node], [])
-            self._execute(self.compiler(wrapped, filename, mode))
+            try:
+                self._execute(self.compiler(wrapped, filename, mode))
+            except Exception as exc:
+                self._failed(exc, body[i:] if self.notebook else [node])
+                if self.notebook:
+                    raise
+            else:
+                self.unbound.ran(node)
+
+    def record(self, exc: BaseException) -> dict:
+        record = errors.record(exc) | {"id": len(self.failed)}
+        self.failed.append(record)
+        self.raised = exc
+        return record
+
+    def _failed(self, exc: Exception, not_run: list[ast.stmt]) -> None:
+        record = self.record(exc)
+        name = bindings.missing_name(exc)
+        if name:
+            record["missing_name"] = name
+            keras = sys.modules.get("keras")
+            suggested = bindings.import_for(name, keras) if name not in self.unbound.known else None
+            if suggested:
+                record["import"] = suggested
+        self.unbound.failed(record, not_run)
 
     def _execute(self, code) -> None:
         if code.co_flags & inspect.CO_COROUTINE:  # top-level await
@@ -96,30 +153,28 @@ def run(
     """Execute each cell in ``namespace``; return error records of the cells that failed.
     A ``transcript`` (notebooks) records what each cell printed, raised and showed;
     ``rewrite`` changes each parsed cell or module before it is compiled."""
-    notebook = Cells(namespace, rewrite) if kind == "notebook" else None
+    known = set()
+    for cell in cells:
+        with contextlib.suppress(SyntaxError, ValueError):
+            known |= bindings.anywhere([ast.parse(cell["source"])])
+    code = Cells(namespace, kind == "notebook", known, rewrite)
     sys.displayhook = _keep_last_value(namespace, transcript)
     streams = tee(transcript) if transcript is not None else None
     try:  # without a transcript, one that keeps nothing
         kept = transcript or Transcript(0)
-        return _run_cells(cells, notebook, entry, namespace, capture, kept, rewrite)
+        return _run_cells(cells, code, entry, capture, kept)
     finally:
         if streams is not None:
             sys.stdout, sys.stderr = streams
 
 
 def _run_cells(
-    cells: list[dict],
-    notebook: Cells | None,
-    entry: Path,
-    namespace: dict,
-    capture: Capture,
-    transcript: Transcript,
-    rewrite: Rewrite | None,
+    cells: list[dict], code: Cells, entry: Path, capture: Capture, transcript: Transcript
 ) -> list[dict]:
-    found: list[dict] = []
+    pid = os.getpid()
     for cell in cells:
         number, source = cell["number"], cell["source"]
-        if notebook:
+        if code.notebook:
             with contextlib.suppress(Exception):  # compile() reports what IPython can't
                 source = _transform(source)
         filename = cell_filename(number, entry)
@@ -128,18 +183,17 @@ def _run_cells(
         capture.current_cell = number
         transcript.start(number)
         try:
-            if notebook:
-                notebook.run(source, filename)
-            else:
-                tree = ast.parse(source, filename)
-                exec(compile(rewrite(tree) if rewrite else tree, filename, "exec"), namespace)
+            code.run(source, filename)
         except SystemExit as exc:
-            found.append(errors.failure("called_exit") | {"cell": number})
+            code.failed.append(errors.failure("called_exit") | {"cell": number})
             transcript.failed(exc)
             capture.note("the code called exit(): the grader went on with the next cell")
         except Exception as exc:  # a failing cell never stops the others
-            found.append(errors.record(exc))
+            if exc is not code.raised:
+                code.record(exc)
             transcript.failed(exc)
+        if os.getpid() != pid:  # a process the code forked fell out of it: not ours to run
+            os._exit(0)
         transcript.finish()
     capture.current_cell = None
-    return found
+    return code.failed

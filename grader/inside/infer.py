@@ -116,6 +116,13 @@ def _flatten_after(apply: Preprocess) -> Preprocess:
     return replay
 
 
+def _flipped_first(apply: Preprocess) -> Preprocess:
+    def replay(images: np.ndarray) -> np.ndarray:
+        return apply(images[..., ::-1])
+
+    return replay
+
+
 def from_spec(spec: dict) -> Preprocess | None:
     """The function a spec describes; None for the submission's own preprocess()."""
     kind, found = spec.get("kind"), None
@@ -127,6 +134,8 @@ def from_spec(spec: dict) -> Preprocess | None:
         found = _affine_apply(
             np.asarray(spec["scale"], np.float64), np.asarray(spec["offset"], np.float64)
         )
+    if found and spec.get("flip"):
+        found = _flipped_first(found)
     return _flatten_after(found) if found and spec.get("flatten") else found
 
 
@@ -161,6 +170,8 @@ def _from_pixels(loader_images: np.ndarray, seen: np.ndarray) -> Preprocessing:
     """The per-channel scaling from the images load_data() gave to those fit() got."""
     found = _affine(loader_images, seen)
     how = "inferred from the images passed to fit()"
+    if found is None and (flipped := _affine(loader_images[..., ::-1], seen)) is not None:
+        return _flipped(flipped)
     if found is None:
         found = _by_range(loader_images, seen)
         how = "inferred from the value ranges passed to fit()"
@@ -181,6 +192,18 @@ def _from_pixels(loader_images: np.ndarray, seen: np.ndarray) -> Preprocessing:
         _affine_apply(scale, offset),
         f"preprocessing {described}, {how}",
         {"kind": "affine", "scale": scale.tolist(), "offset": offset.tolist()},
+    )
+
+
+def _flipped(found: tuple[np.ndarray, np.ndarray]) -> Preprocessing:
+    """Channels reversed, then scaled per channel: keras.applications' caffe mode (RGB to
+    BGR, ImageNet means subtracted), which no per-channel scaling alone can repeat."""
+    scale, offset = found
+    return Preprocessing(
+        _flipped_first(_affine_apply(scale, offset)),
+        f"preprocessing: channels reversed (RGB to BGR, as keras.applications' caffe "
+        f"mode does), then {_describe(scale, offset)}, inferred from the images passed to fit()",
+        {"kind": "affine", "scale": scale.tolist(), "offset": offset.tolist(), "flip": True},
     )
 
 

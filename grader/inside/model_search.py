@@ -14,6 +14,7 @@ class Found:
     model: object
     source: str
     fit: FitCall | None = None
+    names: list[str] = field(default_factory=list)  # the variables that hold it
     notes: list[str] = field(default_factory=list)
 
 
@@ -105,7 +106,8 @@ def search(namespace: dict, capture: Capture, keras, wanted: str | None = None) 
     if not top:
         raise Failure("no_model")
     best, why = _choose(top, capture, wanted)
-    found = Found(best, _describe(best, top[id(best)][1], capture), capture.first_fit(best))
+    names = top[id(best)][1]
+    found = Found(best, _describe(best, names, capture), capture.first_fit(best), names)
     found.notes.append(f"graded this model: {why}")
     if wanted and wanted not in top[id(best)][1]:
         found.notes.append(f"the assignment names `{wanted}`, which the code does not define")

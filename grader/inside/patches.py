@@ -8,8 +8,10 @@ are skipped, and ``get_ipython``/``display`` exist as in a notebook.
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import inspect
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +31,20 @@ class FitCall:
 
 
 @dataclass
+class CompileCall:
+    """A compile() in student code that succeeded: the model and what it was given."""
+
+    model: object
+    optimizer: object
+    loss: object
+
+
+@dataclass
 class Capture:
     """What student code did that the harness needs to know."""
 
     fits: list[FitCall] = field(default_factory=list)
+    compiles: list[CompileCall] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     current_cell: int | None = None
     notes: list[dict] = field(default_factory=list)  # {cell, text}: what the grader changed
@@ -58,9 +70,13 @@ class Capture:
         call.last = self.calls
 
 
-def install(keras, loader_split: tuple, budget: dict, capture: Capture, namespace: dict) -> None:
+def install(
+    keras, loader_split: tuple, budget: dict, capture: Capture, namespace: dict, max_params: int
+) -> None:
     _patch_load_data(loader_split)
     _patch_fit(keras, budget, capture)
+    _patch_compile(keras, capture)
+    _patch_add_weight(keras, max_params)
     shell = Shell(namespace, capture)
     builtins.get_ipython = lambda: shell
     builtins.display = lambda *objs, **kw: None
@@ -121,6 +137,49 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
 
     capped_fit.__signature__ = signature  # what it takes: Keras's own fit's arguments
     keras.Model.fit = capped_fit
+
+
+def _patch_compile(keras, capture: Capture) -> None:
+    """Remember each compile(), so a model build_model() returns uncompiled can be graded
+    with the compile the code gave it later (grader/inside/compiling.py)."""
+    original = keras.Model.compile
+
+    @functools.wraps(original)
+    def recorded_compile(self, *args, **kwargs):
+        done = original(self, *args, **kwargs)
+        capture.compiles.append(CompileCall(self, self.optimizer, self.loss))
+        return done
+
+    keras.Model.compile = recorded_compile
+
+
+class ParameterLimitError(ValueError):
+    """One weight of a layer would hold more parameters than the grader can train."""
+
+
+def _patch_add_weight(keras, limit: int) -> None:
+    """Refuse a weight larger than the parameter limit before allocating it, with its
+    count: a 500M-parameter layer would otherwise end in an out-of-memory error."""
+    original = keras.layers.Layer.add_weight
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def bounded_add_weight(self, *args, **kwargs):
+        shape = signature.bind(self, *args, **kwargs).arguments.get("shape") or ()
+        try:
+            count = math.prod(int(n) for n in shape)
+        except (TypeError, ValueError):  # a shape with unknown dimensions: Keras decides
+            count = 0
+        if count > limit:
+            dims = " x ".join(f"{int(n):,}" for n in shape)
+            raise ParameterLimitError(
+                f"the layer '{self.name}' would hold a weight of {dims} = {count:,} "
+                f"parameters, more than the {limit:,} the grader can train (its "
+                "parameter limit)"
+            )
+        return original(self, *args, **kwargs)
+
+    keras.layers.Layer.add_weight = bounded_add_weight
 
 
 def _rows(x) -> int | None:

@@ -45,6 +45,8 @@ OPTIONAL = {
     "fed_labels": (str, NONE),  # "one_hot" or "class numbers": what the code fed fit()
     "batch_norm": (dict, NONE),  # {"layers", "images"} whose statistics were re-estimated
     "memory_peak_mb": (int, float),
+    "hash_seed": (str, NONE),  # PYTHONHASHSEED as the stage's Python applied it (None: random)
+    "input_range": list,  # [min, max] of the images as the model was trained on them
     # notebooks, student stage: per cell that ran, in order, {number, streams [{name, text}],
     # error {ename, evalue, traceback} or None, value (repr of its last value), notes}
     "cells": list,

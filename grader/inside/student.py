@@ -15,6 +15,7 @@ import numpy as np
 # changes nothing here. (What it can still change is only what it exports.)
 from grader.inside import compat, execute, heartbeat, patches, protocol, standins
 from grader.inside.common import import_keras, load_data, train_and_predict
+from grader.inside.compiling import ensure_compiled, failed_line
 from grader.inside.describe import describe, io_shapes
 from grader.inside.errors import Failure
 from grader.inside.export import blocker
@@ -35,22 +36,8 @@ def _loader_split(train_x: np.ndarray, train_y: np.ndarray) -> tuple:
     return (train_x[:cut], y[:cut]), (train_x[cut:], y[cut:])
 
 
-# A failed line that could have left the model uncompiled: compile() or its optimizer.
-_COMPILING = re.compile(
-    r"compile|optimi[sz]er|\bloss|\b(sgd|adam\w*|rmsprop|adagrad|adadelta|nadam|ftrl|lion)\b",
-    re.IGNORECASE,
-)
-
-
-def _failed_line(error: dict) -> str:
-    return next((x for x in error.get("excerpt", []) if x.startswith(">")), "")
-
-
-def _check_trainable(model, failed: list[dict]) -> None:
-    """Fail fast, before training, on what training could only fail on obscurely; when a
-    line of the student's failed on the way (compile, the optimizer), that is the cause."""
-    if not getattr(model, "compiled", False):
-        raise Failure("not_compiled", [e for e in failed if _COMPILING.search(_failed_line(e))])
+def _check_outputs(model) -> None:
+    """Fail fast, before training, on what training could only fail on obscurely."""
     _, output = io_shapes(model)
     if output and output[-1] != 10:
         raise Failure("wrong_output_units", units=output[-1])
@@ -65,9 +52,13 @@ def _copy_files(source: Path, target: Path) -> None:
             shutil.copyfile(path, dest)
 
 
-def _check_size(model, max_params: int | None) -> None:
-    """Reject an oversized model in seconds, before training could run out of memory."""
+def _check_size(model, limit: int, max_params: int | None) -> None:
+    """Refuse a model the grader cannot train (``limit``, a resource limit) or a rule of the
+    assignment rejects (``max_params``), in seconds, before training could run out of
+    memory."""
     params = model.count_params()
+    if params > limit:
+        raise Failure("over_param_limit", params=params, limit=limit)
     if max_params is not None and params > max_params:
         raise Failure("too_many_params", params=params, max_params=max_params)
 
@@ -92,7 +83,7 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
         namespace["__file__"] = str(entry)
     sys.path.insert(0, str(entry.parent))  # a helper module beside it imports, as in Jupyter
     capture = patches.Capture()
-    patches.install(keras, split, budget, capture, namespace)
+    patches.install(keras, split, budget, capture, namespace, job["limits"]["max_params"])
     translations, rewrite = None, None
     if job.get("compatibility") == "translate":  # README, "Old Keras, NumPy and SciPy code"
         translations, rewrite = compat.Translations(capture.note), compat.scalars
@@ -100,10 +91,7 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     stand_ins = standins.install()
     notebook = job["kind"] == "notebook"
     transcript = Transcript(job["limits"]["output_kept_kb"] * 1024) if notebook else None
-    with heartbeat.Heartbeat(Path(job["out_dir"])):
-        failed = execute.run(
-            job["cells"], job["kind"], entry, namespace, capture, transcript, rewrite
-        )
+    failed = execute.run(job["cells"], job["kind"], entry, namespace, capture, transcript, rewrite)
     if translations is not None:
         outcome["translations"] = translations.found
     outcome["errors"] = stand_ins.notes + failed
@@ -115,15 +103,16 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     return namespace, capture
 
 
-def run(job: dict, outcome: dict) -> np.ndarray | None:
-    budget, exchange = job["budget"], Path(job["out_dir"])
-    train_x, train_y, test_x = load_data(job["paths"]["data"])
-    _, keras = import_keras(budget["threads"], outcome)
-    trainer = Trainer(keras)  # Keras's own fit and predict, before the submission runs
-    split = _loader_split(train_x, train_y)
-    namespace, capture = _run_code(job, keras, split, outcome)
+def _incomplete(names: list[str], failed: list[dict]) -> dict | None:
+    """A failed line that would have added a layer to the graded model (``model.add(base)``
+    for a base that never loaded): what is left is not the model the code describes."""
+    adds = [re.compile(rf"\b{re.escape(n)}\.add\(") for n in names]
+    return next((e for e in failed if any(a.search(failed_line(e)) for a in adds)), None)
 
-    found = from_contract(namespace, keras, budget["seed"])
+
+def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: dict):
+    """The model to grade, checked and compiled for training; why not, as a Failure."""
+    found = from_contract(namespace, keras, job["budget"]["seed"])
     if found is None:
         try:
             found = search(namespace, capture, keras, job.get("model_variable"))
@@ -134,37 +123,52 @@ def run(job: dict, outcome: dict) -> np.ndarray | None:
     model = found.model
     if type(model).__name__ == "Sequential" and not model.layers:
         raise Failure("empty_model", outcome["errors"])
+    missing = _incomplete(found.names, outcome["errors"])
+    if missing is not None:  # before building: the failed layer may still be in it
+        raise Failure("model_incomplete", [missing], line=missing.get("line"))
     if not model.built:
         model.build((None, 32, 32, 3))
     try:
-        _check_trainable(model, outcome["errors"])
-        _check_size(model, job.get("max_params"))
+        compiled = ensure_compiled(
+            model, capture, namespace, keras, trainer.compile, outcome["errors"]
+        )
+        if compiled:
+            outcome["inferred"].append(compiled)
+        _check_outputs(model)
+        _check_size(model, job["limits"]["max_params"], job.get("max_params"))
     except Failure:  # the model exists: its architecture still earns its points
         outcome["architecture"] = describe(model)
         raise
-    outcome["fed_labels"] = _fed_labels(found.fit)
-    pre = preprocessing(namespace, found.fit, split[0][0])
-    one_hot, labels_how = one_hot_labels(model, found.fit)
-    if found.source != "build_model()":
-        outcome["inferred"].extend([pre.description, labels_how])
-    initial = found.fit.initial_weights if found.fit and found.fit.initial_weights else None
-    initial = initial or [w.copy() for w in model.get_weights()]
+    return found
 
-    why_not = blocker(model, keras)
-    if why_not is None:
-        write_export(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
-        outcome["mode"] = protocol.EXPORTED
-        return None
+
+def run(job: dict, outcome: dict) -> np.ndarray | None:
+    budget, exchange = job["budget"], Path(job["out_dir"])
+    train_x, train_y, test_x = load_data(job["paths"]["data"])
+    _, keras = import_keras(budget["threads"], outcome)
+    trainer = Trainer(keras)  # Keras's own fit and predict, before the submission runs
+    split = _loader_split(train_x, train_y)
+    # Everything of the student's (the code, build_model(), preprocess()) runs under the
+    # code-time limit, its line in the heartbeat; the grader's training comes after.
+    with heartbeat.Heartbeat(exchange):
+        namespace, capture = _run_code(job, keras, split, outcome)
+        found = _graded_model(job, namespace, capture, keras, trainer, outcome)
+        model = found.model
+        outcome["fed_labels"] = _fed_labels(found.fit)
+        pre = preprocessing(namespace, found.fit, split[0][0])
+        one_hot, labels_how = one_hot_labels(model, found.fit)
+        if found.source != "build_model()":
+            outcome["inferred"].extend([pre.description, labels_how])
+        initial = found.fit.initial_weights if found.fit and found.fit.initial_weights else None
+        initial = initial or [w.copy() for w in model.get_weights()]
+        why_not = blocker(model, keras)
+        if why_not is None:
+            write_export(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
+            outcome["mode"] = protocol.EXPORTED
+            return None
+        x_train, x_test = pre.apply(train_x), pre.apply(test_x)
     outcome["mode"] = protocol.TRAINED
     outcome["inferred"].append(f"trained in the submission's own process: {why_not}")
     return train_and_predict(
-        trainer,
-        model,
-        initial,
-        pre.apply(train_x),
-        train_y,
-        one_hot,
-        pre.apply(test_x),
-        budget,
-        outcome,
+        trainer, model, initial, x_train, train_y, one_hot, x_test, budget, outcome
     )
