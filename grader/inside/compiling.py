@@ -77,11 +77,16 @@ def _from_loop(model, namespace: dict, keras) -> tuple[object, object, str]:
     return optimizer[1] if optimizer else "adam", chosen_loss, how
 
 
+# Code that trains by a loop of its own: the gradient step, or its optimizer object.
+CUSTOM_LOOP = re.compile(r"GradientTape|apply_gradients|optimizer\.minimize")
+
+
 def ensure_compiled(
-    model, capture: Capture, namespace: dict, keras, compile_, failed: list[dict]
+    model, capture: Capture, namespace: dict, keras, compile_, code: str, failed: list[dict]
 ) -> str | None:
-    """Compile an uncompiled model as the code trains it (``compile_`` is Keras's own
-    compile); returns the note on what was chosen, None when the model was compiled."""
+    """Compile an uncompiled model as ``code`` trains it (``compile_`` is Keras's own
+    compile); returns the note on what was chosen, None when the model was compiled. A
+    model nothing compiles or trains stays the student's error."""
     if getattr(model, "compiled", False):
         return None
     compile_failed = [e for e in failed if COMPILING.search(failed_line(e))]
@@ -90,6 +95,8 @@ def ensure_compiled(
     found = _from_compile(model, capture)
     what = "the model was never compiled"
     if found is None:
+        if not CUSTOM_LOOP.search(code):
+            raise Failure("not_compiled")
         found, what = _from_loop(model, namespace, keras), f"{what} (your own loop trains it)"
     optimizer, loss, how = found
     compile_(model, optimizer=_fresh(optimizer), loss=loss, metrics=["accuracy"])

@@ -129,8 +129,9 @@ def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: 
     if not model.built:
         model.build((None, 32, 32, 3))
     try:
+        code = "\n".join(c["source"] for c in job["cells"])
         compiled = ensure_compiled(
-            model, capture, namespace, keras, trainer.compile, outcome["errors"]
+            model, capture, namespace, keras, trainer.compile, code, outcome["errors"]
         )
         if compiled:
             outcome["inferred"].append(compiled)
