@@ -118,6 +118,11 @@ def cache_key(sub: Submission, ctx: Context) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
+def _died_after(ran: run.RunOutput | None) -> list[dict]:
+    """The errors the code of a run that died had raised before (none left an outcome)."""
+    return ((ran and ran.running) or {}).get("errors", [])
+
+
 def _fed_labels(outcome: dict) -> str | None:
     fed = outcome.get("fed_labels")
     return fed if fed in ("one_hot", "class numbers") else None
@@ -274,7 +279,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         *sub.notes,
         *(
             verdict.from_record(e, limits=ctx.settings.limits, script=sub.kind == "module")
-            for e in outcome.get("errors", [])
+            for e in outcome.get("errors") or _died_after(ran)
         ),
     ]
     findings = [

@@ -174,12 +174,23 @@ def _supervise(
     return confined.stop()
 
 
-def _running(exchange: Path) -> dict | None:
-    """Where the student's code was last seen running (its heartbeat), when it says."""
+def _read_json(path: Path, most: int = 2**20) -> object:
+    """A small JSON file a stage wrote, or None."""
     try:
-        return protocol.running(json.loads((exchange / protocol.HEARTBEAT).read_text()))
+        with path.open("rb") as f:
+            return json.loads(f.read(most))
     except (OSError, ValueError):
         return None
+
+
+def _running(exchange: Path) -> dict | None:
+    """Where the student's code was last seen running (its heartbeat), when it says, and
+    the errors its code had raised so far (``errors``), when there were any."""
+    where = protocol.running(_read_json(exchange / protocol.HEARTBEAT))
+    failed = protocol.failed_so_far(_read_json(exchange / protocol.FAILED_SO_FAR))
+    if failed:
+        return {**(where or {}), "errors": failed}
+    return where
 
 
 def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutput:

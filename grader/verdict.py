@@ -304,27 +304,28 @@ def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
             "disk",
         ),
     }
-    if ran.outcome is None and _died_spawning(ran):
-        by_signal[ran.exit.signal] = by_breach["processes"]
-    elif ran.outcome is None and _died_allocating(ran, limits):
-        by_signal[ran.exit.signal] = (
+    if ran.outcome is None and _died_allocating(ran, limits):  # memory first: a thread
+        by_signal[ran.exit.signal] = (  # cannot start without memory either
             "memory",
             f"your code died ({ran.exit.signal}) when memory ran out at the memory limit of "
             f"{limits.memory_mb} MB",
             "memory",
         )
+    elif ran.outcome is None and _died_spawning(ran):
+        by_signal[ran.exit.signal] = by_breach["processes"]
     found = by_breach.get(ran.exit.breach) or by_signal.get(ran.exit.signal)
     if found is None:
         return None
     kind, message, hint = found
     problem = Problem(kind, message, hints.LIMIT_HINTS[hint])
-    if ran.running:  # the cell and line that was running when it was stopped
+    if ran.running and "line" in ran.running:  # the cell and line running when it stopped
         where = ran.running
         at = (
             f"cell {where['cell']}, line {where['line']}"
             if where["cell"]
             else f"line {where['line']}"
         )
+        where = {k: where[k] for k in ("cell", "line", "excerpt")}
         problem = replace(problem, message=f"{message}, while running {at}", **where)
     return problem
 
@@ -402,25 +403,40 @@ def implausible(
     return None
 
 
+def _after_failure(ended: Problem, ran: RunOutput, limits: Limits, script: bool) -> Problem:
+    """A run that died after its code had already failed for lack of memory or another
+    resource (a script goes on after an out-of-memory line, and dies later): that first
+    failure is the headline, and how the run ended follows it."""
+    if ran.outcome is not None or ended.kind == "timeout" or not ran.running:
+        return ended
+    for record in ran.running.get("errors", []):
+        first = from_record(record, limits=limits, script=script)
+        if first.kind in ("memory", "resources", "rejected"):
+            then = f"; the code went on, and the run then ended: {ended.message}"
+            return replace(first, message=first.message[: 500 - len(then)] + then)
+    return ended
+
+
 def from_run(
     ran: RunOutput, limits: Limits, max_params: int | None = None, script: bool = False
 ) -> Problem | None:
     """Why a run ended without a grade, or None when it ended well."""
     limited = _limit(ran, limits)
     if limited:
-        return limited
+        return _after_failure(limited, ran, limits, script)
     if ran.malformed:
         return Problem("crashed", ran.malformed, TAMPERED)
     if ran.outcome is None:
         code = ran.exit.returncode
         ended = f"killed by {ran.exit.signal}" if ran.exit.signal else f"exit status {code}"
         who = "your code" if ran.stage == protocol.STUDENT else "the training of your model"
-        return Problem(
+        crashed = Problem(
             "crashed",
             f"{who} ended without a result ({ended})",
             "Python itself died: a crash in native code, or the system stopping "
             "it; the end of the output may say why.",
         )
+        return _after_failure(crashed, ran, limits, script)
     record = ran.outcome["failure"]
     if record is None:
         return None

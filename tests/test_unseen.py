@@ -66,11 +66,13 @@ def test_a_script_goes_on_after_a_failing_plot_line(batch):
     bincount = [e for e in r["errors"] if "object too deep" in e["message"]]
     assert bincount and "bincount" in "".join(bincount[0]["excerpt"])
     assert all("notebook" not in e["hint"] for e in r["errors"])
+    assert any("one top-level statement at a time: 2 failed" in i for i in r["inferred"])
 
 
 def test_a_main_guarded_script_runs_as_from_the_command_line(batch):
     r = _graded(batch, "main_guarded")
     assert "fit" in r["model_source"]
+    assert any('`if __name__ == "__main__":` block included' in i for i in r["inferred"])
 
 
 def test_an_uncompiled_build_model_is_graded_with_the_compile_the_code_gave_it(batch):

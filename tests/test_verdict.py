@@ -188,3 +188,19 @@ def test_diverged_training_and_accuracy_far_below_chance_are_never_graded():
     assert "learning rate 0.5" in verdict.implausible(fast, nan, 0.1, 10).message
     low = verdict.implausible(_history([2.3, 2.2]), fine, 0.01, 10)
     assert low.kind == "error" and "far below chance" in low.message
+
+
+def test_a_run_that_dies_after_an_out_of_memory_line_is_headlined_by_that_line():
+    from dataclasses import replace
+
+    from grader.assignment import Limits
+
+    oom = "OOM when allocating tensor with shape[4000,224,224,3] and type float on cpu [Op:Resize]"
+    earlier = {"exception": "ResourceExhaustedError", "message": oom, "cell": None, "line": 6}
+    died = replace(_crashed("SIGABRT", "", 1900), running={"line": 16, "cell": None,
+                   "excerpt": [], "errors": [earlier]})  # fmt: skip
+    problem = verdict.from_run(died, Limits(memory_mb=2048), script=True)
+    assert problem.kind == "memory" and problem.line == 6
+    assert "4,000 x 224 x 224 x 3" in problem.message and "the run then ended" in problem.message
+    plain = replace(died, running={"line": 16, "cell": None, "excerpt": []})
+    assert verdict.from_run(plain, Limits(memory_mb=2048)).line == 16

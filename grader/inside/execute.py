@@ -44,7 +44,7 @@ def _quiet(source: str) -> bool:
     return bool(code) and code[-1].endswith(";")
 
 
-def _main_guard(node: ast.stmt) -> bool:
+def main_guard(node: ast.stmt) -> bool:
     """``if __name__ == "__main__":`` (either way round)."""
     test = node.test if isinstance(node, ast.If) else None
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
@@ -61,7 +61,7 @@ def statements(tree: ast.Module) -> list[ast.stmt]:
     script's."""
     out: list[ast.stmt] = []
     for node in tree.body:
-        out.extend(statements(ast.Module(node.body, [])) if _main_guard(node) else [node])
+        out.extend(statements(ast.Module(node.body, [])) if main_guard(node) else [node])
     return out
 
 
@@ -71,8 +71,16 @@ class Cells:
     Jupyter; a script goes on with its next statement, as a notebook goes on with its next
     cell. Each failure notes the names it left unbound (``bindings``)."""
 
-    def __init__(self, namespace: dict, notebook: bool, known: set[str], rewrite: Rewrite | None):
+    def __init__(
+        self,
+        namespace: dict,
+        notebook: bool,
+        known: set[str],
+        rewrite: Rewrite | None,
+        keep: Callable[[list[dict]], None] | None = None,
+    ):
         self.namespace = namespace
+        self.keep = keep  # told every record so far, after each failure
         self.notebook = notebook
         self.rewrite = rewrite
         self.unbound = bindings.Unbound(known)
@@ -108,6 +116,8 @@ class Cells:
         record = errors.record(exc) | {"id": len(self.failed)}
         self.failed.append(record)
         self.raised = exc
+        if self.keep is not None:
+            self.keep(self.failed)
         return record
 
     def _failed(self, exc: Exception, not_run: list[ast.stmt]) -> None:
@@ -149,15 +159,17 @@ def run(
     capture: Capture,
     transcript: Transcript | None = None,
     rewrite: Rewrite | None = None,
+    keep: Callable[[list[dict]], None] | None = None,
 ) -> list[dict]:
     """Execute each cell in ``namespace``; return error records of the cells that failed.
     A ``transcript`` (notebooks) records what each cell printed, raised and showed;
-    ``rewrite`` changes each parsed cell or module before it is compiled."""
+    ``rewrite`` changes each parsed cell or module before it is compiled; ``keep`` is
+    given the records so far after each failure."""
     known = set()
     for cell in cells:
         with contextlib.suppress(SyntaxError, ValueError):
             known |= bindings.anywhere([ast.parse(cell["source"])])
-    code = Cells(namespace, kind == "notebook", known, rewrite)
+    code = Cells(namespace, kind == "notebook", known, rewrite, keep)
     sys.displayhook = _keep_last_value(namespace, transcript)
     streams = tee(transcript) if transcript is not None else None
     try:  # without a transcript, one that keeps nothing

@@ -24,6 +24,18 @@ def _student_line(frame: FrameType | None) -> tuple[str, int] | None:
     return None
 
 
+def keep_failed(folder: Path):
+    """A function that writes the code's error records so far, whole: a stage that dies
+    later (a native crash after an out-of-memory error) still leaves what went wrong."""
+
+    def write(records: list[dict]) -> None:
+        tmp = folder / f".{protocol.FAILED_SO_FAR}"
+        tmp.write_text(json.dumps(records[: protocol.KEPT_FAILED]))
+        os.replace(tmp, folder / protocol.FAILED_SO_FAR)
+
+    return write
+
+
 class Heartbeat:
     """While the code runs, a thread notes the main thread's student line; at the end, the
     code-done marker tells the grader the code phase is over."""

@@ -71,12 +71,12 @@ class Capture:
 
 
 def install(
-    keras, loader_split: tuple, budget: dict, capture: Capture, namespace: dict, max_params: int
+    keras, loader_split: tuple, budget: dict, capture: Capture, namespace: dict, limits: dict
 ) -> None:
     _patch_load_data(loader_split)
     _patch_fit(keras, budget, capture)
-    _patch_compile(keras, capture)
-    _patch_add_weight(keras, max_params)
+    _patch_compile(capture)
+    _patch_add_weight(keras, limits["max_params"], limits["memory_mb"])
     shell = Shell(namespace, capture)
     builtins.get_ipython = lambda: shell
     builtins.display = lambda *objs, **kw: None
@@ -139,10 +139,14 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
     keras.Model.fit = capped_fit
 
 
-def _patch_compile(keras, capture: Capture) -> None:
+def _patch_compile(capture: Capture) -> None:
     """Remember each compile(), so a model build_model() returns uncompiled can be graded
-    with the compile the code gave it later (grader/inside/compiling.py)."""
-    original = keras.Model.compile
+    with the compile the code gave it later (grader/inside/compiling.py). Patched where
+    Keras defines it: Keras compiles a loaded model only when its class's compile is that
+    one (a wrapper on keras.Model would leave every load_model() uncompiled)."""
+    from keras.src.trainers.trainer import Trainer
+
+    original = Trainer.compile
 
     @functools.wraps(original)
     def recorded_compile(self, *args, **kwargs):
@@ -150,16 +154,22 @@ def _patch_compile(keras, capture: Capture) -> None:
         capture.compiles.append(CompileCall(self, self.optimizer, self.loss))
         return done
 
-    keras.Model.compile = recorded_compile
+    Trainer.compile = recorded_compile
 
 
 class ParameterLimitError(ValueError):
     """One weight of a layer would hold more parameters than the grader can train."""
 
 
-def _patch_add_weight(keras, limit: int) -> None:
-    """Refuse a weight larger than the parameter limit before allocating it, with its
-    count: a 500M-parameter layer would otherwise end in an out-of-memory error."""
+TRAINING_BYTES = 16  # per float32 parameter in training: the weight, its gradient, 2 moments
+
+
+def _patch_add_weight(keras, limit: int, memory_mb: int) -> None:
+    """Refuse, with its count, a weight that could not even be trained in the memory
+    limit, before allocating it: a 500M-parameter layer would otherwise end in an
+    out-of-memory error. A smaller model over ``limit`` is built, described (its
+    architecture earns its points) and refused before training (student.py)."""
+    most = max(limit, memory_mb * 2**20 // TRAINING_BYTES)
     original = keras.layers.Layer.add_weight
     signature = inspect.signature(original)
 
@@ -170,12 +180,12 @@ def _patch_add_weight(keras, limit: int) -> None:
             count = math.prod(int(n) for n in shape)
         except (TypeError, ValueError):  # a shape with unknown dimensions: Keras decides
             count = 0
-        if count > limit:
+        if count > most:
             dims = " x ".join(f"{int(n):,}" for n in shape)
             raise ParameterLimitError(
                 f"the layer '{self.name}' would hold a weight of {dims} = {count:,} "
-                f"parameters, more than the {limit:,} the grader can train (its "
-                "parameter limit)"
+                f"parameters, more than the {memory_mb} MB memory limit can train and than "
+                f"the {limit:,} the grader trains (its parameter limit)"
             )
         return original(self, *args, **kwargs)
 

@@ -25,6 +25,8 @@ WEIGHTS = "weights.npz"  # ...after its initial weights...
 X_TRAIN, X_TEST = "x_train.npy", "x_test.npy"  # ...and images its own preprocess() made
 HEARTBEAT = "running.json"  # the student stage: {cell, line, excerpt} its code is at
 CODE_DONE = "code.done"  # the student stage: the submission's code has finished
+FAILED_SO_FAR = "failed.json"  # the student stage: error records of its code so far
+KEPT_FAILED = 20  # at most this many are read back from a stage that died
 
 NONE = type(None)
 # Outcome fields every stage leaves, with their JSON types.
@@ -135,6 +137,15 @@ def running(value: object) -> dict | None:
     ):
         return {"cell": cell, "line": line, "excerpt": excerpt[:12]}
     return None
+
+
+def failed_so_far(value: object) -> list[dict]:
+    """The error records a stage that died had written, as dicts of the record's fields
+    (untrusted input: anything else is dropped; the trusted side words them)."""
+    if not isinstance(value, list):
+        return []
+    fields = ("exception", "message", "cell", "line", "excerpt", "cause", "raised_in")
+    return [{k: r[k] for k in fields if k in r} for r in value if isinstance(r, dict)][:KEPT_FAILED]
 
 
 def merge(student: dict, trainer: dict) -> dict:

@@ -3,6 +3,7 @@ trainer stage (or, when it cannot be rebuilt without its code, train it right he
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import sys
@@ -71,6 +72,16 @@ def _fed_labels(fit) -> str | None:
     return "one_hot" if y.ndim == 2 and y.shape[1] > 1 else "class numbers"
 
 
+def _script_note(source: str, failed: list[dict]) -> list[str]:
+    """What running a script statement by statement changed, when it changed anything."""
+    guarded = any(execute.main_guard(n) for n in ast.parse(source).body)
+    if not failed and not guarded:
+        return []
+    block = ', its `if __name__ == "__main__":` block included' if guarded else ""
+    went_on = f": {len(failed)} failed, and the next one ran each time" if failed else ""
+    return [f"the script ran one top-level statement at a time{block}{went_on}"]
+
+
 def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patches.Capture]:
     """Copy the submission into the work folder and run it; failing cells are recorded."""
     budget, work = job["budget"], Path.cwd()
@@ -83,7 +94,7 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
         namespace["__file__"] = str(entry)
     sys.path.insert(0, str(entry.parent))  # a helper module beside it imports, as in Jupyter
     capture = patches.Capture()
-    patches.install(keras, split, budget, capture, namespace, job["limits"]["max_params"])
+    patches.install(keras, split, budget, capture, namespace, job["limits"])
     translations, rewrite = None, None
     if job.get("compatibility") == "translate":  # README, "Old Keras, NumPy and SciPy code"
         translations, rewrite = compat.Translations(capture.note), compat.scalars
@@ -91,7 +102,10 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     stand_ins = standins.install()
     notebook = job["kind"] == "notebook"
     transcript = Transcript(job["limits"]["output_kept_kb"] * 1024) if notebook else None
-    failed = execute.run(job["cells"], job["kind"], entry, namespace, capture, transcript, rewrite)
+    keep = heartbeat.keep_failed(Path(job["out_dir"]))
+    failed = execute.run(
+        job["cells"], job["kind"], entry, namespace, capture, transcript, rewrite, keep
+    )
     if translations is not None:
         outcome["translations"] = translations.found
     outcome["errors"] = stand_ins.notes + failed
@@ -99,6 +113,8 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
         stood_in = [{"cell": n["cell"], "text": n["message"]} for n in stand_ins.notes]
         outcome["cells"] = transcript.records(stood_in + capture.notes)
     outcome["inferred"].extend(capture.skipped)
+    if job["kind"] == "module":
+        outcome["inferred"].extend(_script_note(job["cells"][0]["source"], failed))
     outcome["timings"]["code_s"] = round(time.perf_counter() - started, 3)
     return namespace, capture
 
