@@ -376,6 +376,7 @@ class Exit:
     breach: str | None  # "timeout", "memory", "processes" or "disk" when a watchdog fired
     wall_s: float
     peak_rss_mb: float
+    peak_tasks: int = 0  # the most processes and threads its tree was seen to have
 
 
 class Confined:
@@ -407,6 +408,7 @@ class Confined:
         self.root = psutil.Process(self.popen.pid)
         self.seen: dict[int, psutil.Process] = {}
         self.peak = 0.0
+        self.peak_tasks = 0
         self.breach: str | None = None
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -432,6 +434,7 @@ class Confined:
                 threads += p.num_threads()
         rss = sum(sizes.values())
         self.peak = max(self.peak, rss / 2**20)
+        self.peak_tasks = max(self.peak_tasks, threads)
         limits = self.box.limits
         if threads > limits.processes + 64:  # the rlimit's backstop (root ignores it)
             self.breach = "processes"
@@ -466,6 +469,7 @@ class Confined:
             self.breach,
             round(time.monotonic() - self.started, 3),
             round(self.peak),
+            self.peak_tasks,
         )
 
     def _signal(self, code: int) -> str | None:

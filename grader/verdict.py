@@ -134,6 +134,7 @@ _OOM = re.compile(r"OOM when allocating tensor with shape\[([\d,]+)\] and type (
 _BYTES = {"float": 4, "double": 8, "half": 2, "int32": 4, "int64": 8, "uint8": 1, "bool": 1}
 _WEIGHT_OPS = re.compile(r"Random|Initializer|TruncatedNormal|Fill|Zeros|Ones|VarHandle|Assign")
 _NATIVE_DEATHS = ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGKILL")
+FULL_SHARE = 0.9  # of the process limit: a tree seen this full was a fork or thread bomb
 # What a process that could not start a thread or process leaves in its output.
 _SPAWN_FAILED = re.compile(
     r"Resource temporarily unavailable|pthread_create|can't start new thread"
@@ -316,6 +317,13 @@ def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
     found = by_breach.get(ran.exit.breach) or by_signal.get(ran.exit.signal)
     if found is None:
         return None
+    if ran.exit.peak_tasks >= FULL_SHARE * limits.processes and found[0] == "timeout":
+        found = (  # a fork or thread bomb kept the process table full until it stopped
+            "resources",
+            f"your code filled the limit of {limits.processes} processes and threads, and "
+            f"was {found[1].removeprefix('your code was ')}",
+            "processes",
+        )
     kind, message, hint = found
     problem = Problem(kind, message, hints.LIMIT_HINTS[hint])
     if ran.running and "line" in ran.running:  # the cell and line running when it stopped

@@ -97,6 +97,12 @@ def test_a_model_left_without_its_failed_pretrained_base_takes_that_failure(batc
     assert "vgg16" in f["message"] and "grader weights add VGG16" in f["hint"]
 
 
+def test_a_failed_add_to_an_abandoned_first_attempt_does_not_sink_the_model(batch):
+    r = _graded(batch, "retry_after_failed_add")
+    assert any(e["cell"] == 3 for e in r["errors"])  # the first attempt's add (cell 3)
+    assert [x["class"] for x in r["architecture"]["layers"]].count("Conv2D") == 2
+
+
 def test_caffe_style_inputs_are_repeated_on_the_test_images(batch):
     r = _graded(batch, "caffe_inputs_cnn")
     assert any("channels reversed" in i for i in r["inferred"]), r["inferred"]

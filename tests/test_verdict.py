@@ -204,3 +204,21 @@ def test_a_run_that_dies_after_an_out_of_memory_line_is_headlined_by_that_line()
     assert "4,000 x 224 x 224 x 3" in problem.message and "the run then ended" in problem.message
     plain = replace(died, running={"line": 16, "cell": None, "excerpt": []})
     assert verdict.from_run(plain, Limits(memory_mb=2048)).line == 16
+
+
+def test_a_fork_bomb_stopped_by_a_time_limit_names_the_process_limit_it_filled():
+    from grader import sandbox
+    from grader.assignment import Limits
+    from grader.run import RunOutput
+    from grader.sandbox import Exit
+
+    def stopped(tasks: int):
+        ended = Exit(-9, "SIGKILL", sandbox.CODE_TIME, 40.0, 900, tasks)
+        return RunOutput(ended, "student", None, None, None, "")
+
+    limits = Limits(processes=512, code_time_s=40)
+    bomb = verdict.from_run(stopped(509), limits)
+    assert bomb.kind == "resources" and "filled the limit of 512 processes" in bomb.message
+    assert "40 s" in bomb.message and bomb.hint == verdict.hints.LIMIT_HINTS["processes"]
+    hung = verdict.from_run(stopped(120), limits)  # TensorFlow's own threads: just hung
+    assert hung.kind == "timeout"

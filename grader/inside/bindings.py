@@ -94,6 +94,18 @@ def anywhere(trees: list[ast.AST]) -> set[str]:
     return names
 
 
+def added_to(statement: ast.AST) -> set[str]:
+    """The variables whose ``.add(...)`` the statement calls (``model.add(base)``)."""
+    return {
+        node.func.value.id
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add"
+        and isinstance(node.func.value, ast.Name)
+    }
+
+
 def missing_name(exc: BaseException) -> str | None:
     """The name a ``NameError`` says is not defined."""
     if not isinstance(exc, NameError):

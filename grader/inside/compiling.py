@@ -18,7 +18,7 @@ COMPILING = re.compile(
 )
 
 
-def failed_line(error: dict) -> str:
+def _failed_line(error: dict) -> str:
     return next((x for x in error.get("excerpt", []) if x.startswith(">")), "")
 
 
@@ -89,7 +89,7 @@ def ensure_compiled(
     model nothing compiles or trains stays the student's error."""
     if getattr(model, "compiled", False):
         return None
-    compile_failed = [e for e in failed if COMPILING.search(failed_line(e))]
+    compile_failed = [e for e in failed if COMPILING.search(_failed_line(e))]
     if compile_failed or capture.first_fit(model) is not None:
         raise Failure("not_compiled", compile_failed)
     found = _from_compile(model, capture)

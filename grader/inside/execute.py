@@ -122,6 +122,9 @@ class Cells:
 
     def _failed(self, exc: Exception, not_run: list[ast.stmt]) -> None:
         record = self.record(exc)
+        models = [self.namespace[n] for n in bindings.added_to(not_run[0]) if n in self.namespace]
+        if models:  # which objects it would have added a layer to (model.add(base))
+            record["adds_to"] = [id(m) for m in models]
         name = bindings.missing_name(exc)
         if name:
             record["missing_name"] = name

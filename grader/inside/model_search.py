@@ -14,7 +14,6 @@ class Found:
     model: object
     source: str
     fit: FitCall | None = None
-    names: list[str] = field(default_factory=list)  # the variables that hold it
     notes: list[str] = field(default_factory=list)
 
 
@@ -106,8 +105,7 @@ def search(namespace: dict, capture: Capture, keras, wanted: str | None = None) 
     if not top:
         raise Failure("no_model")
     best, why = _choose(top, capture, wanted)
-    names = top[id(best)][1]
-    found = Found(best, _describe(best, names, capture), capture.first_fit(best), names)
+    found = Found(best, _describe(best, top[id(best)][1], capture), capture.first_fit(best))
     found.notes.append(f"graded this model: {why}")
     if wanted and wanted not in top[id(best)][1]:
         found.notes.append(f"the assignment names `{wanted}`, which the code does not define")

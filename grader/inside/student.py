@@ -4,7 +4,6 @@ trainer stage (or, when it cannot be rebuilt without its code, train it right he
 from __future__ import annotations
 
 import ast
-import re
 import shutil
 import sys
 import time
@@ -16,7 +15,7 @@ import numpy as np
 # changes nothing here. (What it can still change is only what it exports.)
 from grader.inside import compat, execute, heartbeat, patches, protocol, standins
 from grader.inside.common import import_keras, load_data, train_and_predict
-from grader.inside.compiling import ensure_compiled, failed_line
+from grader.inside.compiling import ensure_compiled
 from grader.inside.describe import describe, io_shapes
 from grader.inside.errors import Failure
 from grader.inside.export import blocker
@@ -119,11 +118,10 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     return namespace, capture
 
 
-def _incomplete(names: list[str], failed: list[dict]) -> dict | None:
-    """A failed line that would have added a layer to the graded model (``model.add(base)``
+def _incomplete(model, failed: list[dict]) -> dict | None:
+    """A failed line that would have added a layer to this very model (``model.add(base)``
     for a base that never loaded): what is left is not the model the code describes."""
-    adds = [re.compile(rf"\b{re.escape(n)}\.add\(") for n in names]
-    return next((e for e in failed if any(a.search(failed_line(e)) for a in adds)), None)
+    return next((e for e in failed if id(model) in e.get("adds_to", ())), None)
 
 
 def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: dict):
@@ -139,7 +137,7 @@ def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: 
     model = found.model
     if type(model).__name__ == "Sequential" and not model.layers:
         raise Failure("empty_model", outcome["errors"])
-    missing = _incomplete(found.names, outcome["errors"])
+    missing = _incomplete(model, outcome["errors"])
     if missing is not None:  # before building: the failed layer may still be in it
         raise Failure("model_incomplete", [missing], line=missing.get("line"))
     if not model.built:
