@@ -134,6 +134,9 @@ _OOM = re.compile(r"OOM when allocating tensor with shape\[([\d,]+)\] and type (
 _BYTES = {"float": 4, "double": 8, "half": 2, "int32": 4, "int64": 8, "uint8": 1, "bool": 1}
 _WEIGHT_OPS = re.compile(r"Random|Initializer|TruncatedNormal|Fill|Zeros|Ones|VarHandle|Assign")
 _NATIVE_DEATHS = ("SIGSEGV", "SIGABRT", "SIGBUS", "SIGKILL")
+# A native death this near the memory limit ran out of memory. TensorFlow alone takes about
+# 1 GB, so half of a 2 GB limit is an ordinary segfault's peak, not a sign.
+NEAR_MEMORY_LIMIT = 0.75
 FULL_SHARE = 0.9  # of the process limit: a tree seen this full was a fork or thread bomb
 # What a process that could not start a thread or process leaves in its output.
 _SPAWN_FAILED = re.compile(
@@ -350,7 +353,7 @@ def _died_allocating(ran: RunOutput, limits: Limits) -> bool:
     if ran.exit.signal not in _NATIVE_DEATHS:
         return False
     return bool(_ALLOCATION_FAILED.search(ran.output[-4000:])) or (
-        ran.exit.peak_rss_mb >= 0.5 * limits.memory_mb
+        ran.exit.peak_rss_mb >= NEAR_MEMORY_LIMIT * limits.memory_mb
     )
 
 
