@@ -416,13 +416,17 @@ def implausible(
 
 def _after_failure(ended: Problem, ran: RunOutput, limits: Limits, script: bool) -> Problem:
     """A run that died after its code had already failed for lack of memory or another
-    resource (a script goes on after an out-of-memory line, and dies later): that first
-    failure is the headline, and how the run ended follows it."""
-    if ran.outcome is not None or ended.kind == "timeout" or not ran.running:
+    resource (a script goes on after an out-of-memory line, and dies later; a fork bomb
+    fills the process limit, then runs into a time limit): that first failure is the
+    headline, and how the run ended follows it."""
+    if ran.outcome is not None or not ran.running:
         return ended
+    # A time limit ends a fork bomb whose forks failed in its children: their process-limit
+    # errors say what it was. Out of memory long before a hang is a problem of its own.
+    causes = ("resources",) if ended.kind == "timeout" else ("memory", "resources", "rejected")
     for record in ran.running.get("errors", []):
         first = from_record(record, limits=limits, script=script)
-        if first.kind in ("memory", "resources", "rejected"):
+        if first.kind in causes:
             then = f"; the code went on, and the run then ended: {ended.message}"
             return replace(first, message=first.message[: 500 - len(then)] + then)
     return ended

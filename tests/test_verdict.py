@@ -222,3 +222,25 @@ def test_a_fork_bomb_stopped_by_a_time_limit_names_the_process_limit_it_filled()
     assert "40 s" in bomb.message and bomb.hint == verdict.hints.LIMIT_HINTS["processes"]
     hung = verdict.from_run(stopped(120), limits)  # TensorFlow's own threads: just hung
     assert hung.kind == "timeout"
+
+
+def test_a_fork_bomb_whose_forks_failed_in_its_children_names_the_process_limit():
+    from dataclasses import replace
+
+    from grader import sandbox
+    from grader.assignment import Limits
+    from grader.run import RunOutput
+    from grader.sandbox import Exit
+
+    fork = {"exception": "BlockingIOError", "message": "[Errno 11] Resource temporarily "
+            "unavailable", "cell": None, "line": 5}  # fmt: skip
+    ended = Exit(-9, "SIGKILL", sandbox.CODE_TIME, 40.0, 900, 300)
+    ran = RunOutput(ended, "student", None, None, None, "", {"line": 5, "cell": None,
+                    "excerpt": [], "errors": [fork]})  # fmt: skip
+    limits = Limits(processes=512, code_time_s=40)
+    bomb = verdict.from_run(ran, limits, script=True)
+    assert bomb.kind == "resources" and "512 processes and threads" in bomb.message
+    assert "40 s" in bomb.message
+    oom = {**fork, "exception": "MemoryError", "message": ""}  # a hang after it: a timeout
+    hung = replace(ran, running={**ran.running, "errors": [oom]})
+    assert verdict.from_run(hung, limits).kind == "timeout"
