@@ -11,6 +11,7 @@ import ast
 import hashlib
 import json
 import shutil
+import warnings
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -236,9 +237,15 @@ def _read_notebook(base: Submission, text: str) -> Submission:
     notes: list[Problem] = []
     try:
         version = int(raw.get("nbformat", 0)) if isinstance(raw, dict) else 0
-        notebook = nbformat.reads(text, as_version=4)
-        nbformat.validate(notebook)
-    except Exception as exc:  # nbformat raises many kinds for a bad notebook
+        with warnings.catch_warnings():  # what Jupyter only warns about is not a problem
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
+        cells = tuple(
+            Cell(i, cell.source)
+            for i, cell in enumerate(notebook.cells, start=1)
+            if cell.cell_type == "code" and cell.source.strip()
+        )
+    except Exception as exc:  # nbformat raises many kinds for what Jupyter cannot open
         return replace(
             base,
             kind="notebook",
@@ -257,12 +264,29 @@ def _read_notebook(base: Submission, text: str) -> Submission:
                 "save it again with a current Jupyter so nothing is lost in conversion.",
             )
         )
-    cells = tuple(
-        Cell(i, cell.source)
-        for i, cell in enumerate(notebook.cells, start=1)
-        if cell.cell_type == "code" and cell.source.strip()
-    )
+    invalid = _invalid(notebook)
+    if invalid:
+        notes.append(
+            Problem(
+                "rejected",
+                f"{name} does not follow the notebook format ({invalid}); it was graded as "
+                "Jupyter opens it, with a warning",
+                "open it in Jupyter and save it again, so other tools read it too.",
+            )
+        )
     return replace(base, kind="notebook", cells=cells, notes=tuple(notes))
+
+
+def _invalid(notebook) -> str | None:
+    """What strict validation finds wrong in a notebook Jupyter opens anyway (extra
+    properties, say): a warning, not a reason to refuse it."""
+    import nbformat
+
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:
+        return _first_line(exc)
+    return None
 
 
 def _first_line(exc: Exception) -> str:

@@ -26,7 +26,6 @@ BATCHES = "cifar-10-batches-py"
 TARBALL = "cifar-10-python.tar.gz"
 TRAIN_FILES = [f"data_batch_{i}" for i in range(1, 6)]
 TEST_FILE = "test_batch"
-CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 # The official batches pickle NumPy arrays; nothing else may be rebuilt from them.
 _ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"),

@@ -66,6 +66,11 @@ def _weights_hint(file: str) -> str:
 
 # (pattern on "ExceptionName: message", hint: a template for the pattern's groups or a
 # function of them); first match wins.
+OFF_TASK = (
+    "this assignment is CIFAR-10: load it with `(x_train, y_train), (x_test, y_test) = "
+    "tf.keras.datasets.cifar10.load_data()`, and build the model for its 32x32 colour "
+    "images and 10 classes."
+)
 HINTS: list[tuple[str, str | Callable[..., str]]] = [
     (
         r"cannot import name 'ImageDataGenerator' from 'keras\.preprocessing",
@@ -209,6 +214,13 @@ HINTS: list[tuple[str, str | Callable[..., str]]] = [
         "the grading environment. Import what you need from tensorflow.keras (e.g. "
         "layers.Rescaling and layers.RandomFlip are in tensorflow.keras.layers now).",
     ),
+    (r"^OffTaskData", OFF_TASK),
+    (
+        r"^(?:ModuleNotFoundError|ImportError|StandInError): No module named 'datasets'",
+        "the grader has no Hugging Face `datasets`: load CIFAR-10 with "
+        "keras.datasets.cifar10.load_data() or tfds.load('cifar10'), which serve the "
+        "grader's images.",
+    ),
     (
         r"^(?:ModuleNotFoundError|ImportError|StandInError): No module named '([\w.]+)'",
         "the grading environment does not have `{0}` installed: this is the environment, "
@@ -296,7 +308,7 @@ def kind_for(exception: str, message: str) -> str:
         return "environment"
     if exception in ("SyntaxError", "IndentationError", "TabError"):
         return "syntax"
-    if exception == "ParameterLimitError":
+    if exception in ("ParameterLimitError", "OffTaskData"):
         return "rejected"
     if exception in ("MemoryError", "ResourceExhaustedError", "_ArrayMemoryError"):
         return "memory"

@@ -199,7 +199,7 @@ def measure(sub: Submission, ctx: Context) -> Measured:
     outcome = (ran.outcome if ran else None) or {}
     if failure is None:
         acc = round(scoring.accuracy(ran.predictions, ctx.data.test.labels), 4)
-        failure = verdict.implausible(outcome, ran.predictions, acc, len(data.CLASSES))
+        failure = verdict.implausible(outcome, ran.predictions, acc, len(protocol.CLASSES))
     if failure is None:
         matrix = scoring.confusion(ran.predictions, ctx.data.test.labels)
     else:
@@ -311,7 +311,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         "accuracy_scale": asdict(scale),
         "calibration": ctx.calibration.for_result(scale, acc, here),
         "machine": here,
-        "classes": list(data.CLASSES),
+        "classes": list(protocol.CLASSES),
         "checks": [c.to_json() for c in rubric],
         "failure": failure.to_json() if failure else None,
         "errors": [e.to_json() for e in errors],

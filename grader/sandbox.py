@@ -306,6 +306,12 @@ def command(isolation: Isolation, box: Box) -> list[str]:
         str(box.limits.tmp_mb * 2**20),
         "--tmpfs",
         "/tmp",
+        "--perms",  # POSIX semaphores (multiprocessing's ThreadPool, in Keras's
+        "1777",  # image_dataset_from_directory) live here; bubblewrap's is root's only
+        "--size",
+        str(box.limits.tmp_mb * 2**20),
+        "--tmpfs",
+        "/dev/shm",
         "--perms",
         "0755",
         "--dir",

@@ -34,6 +34,11 @@ FAILURE_KINDS = (
     "environment",
     "rejected",
     "lost",  # the grading machine died under it (a cluster worker): not the student's doing
+    "grader",  # the grader's own code failed in the sandbox: not the student's doing
+)
+GRADER_FAULT_HINT = (
+    "nothing to change in your code for this: it is a fault of the grader's, and the "
+    "instructor has its traceback in output.txt to report it."
 )
 
 
@@ -120,6 +125,11 @@ CODES = {
         "error",
         "preprocess() changed the number of images",
         "preprocess(images) must return one processed image per image it is given.",
+    ),
+    "off_task_data": Code(
+        "rejected",
+        "the code loads {dataset}, not CIFAR-10: this assignment is graded on CIFAR-10",
+        hints.OFF_TASK,
     ),
     "called_exit": Code(
         "error",
@@ -245,6 +255,8 @@ def _problem(
 ) -> Problem:
     if record.get("code"):
         return _from_code(record)
+    if record.get("kind") == "grader":
+        return _grader_fault(record)
     where = _where(record)
     exception = str(record.get("exception", "Error"))
     message = printed.scrub(str(record.get("message", "")))
@@ -272,6 +284,15 @@ def _problem(
     if knock_on:
         line, hint = line[: 500 - len(knock_on[0])] + knock_on[0], knock_on[1]
     return Problem(kind=kind, message=line[:500], hint=hint, **where)
+
+
+def _grader_fault(record: dict) -> Problem:
+    """The grader's own code failed in the sandbox: said as the grader's, with where."""
+    step, at = str(record.get("step") or "grading"), str(record.get("at") or "")
+    error = printed.scrub(f"{record.get('exception', 'Error')}: {record.get('message', '')}")
+    where = f" at {at}" if at else ""
+    message = f"the grader failed while {step} ({error}{where}): not your code's doing"
+    return Problem("grader", message[:500], GRADER_FAULT_HINT)
 
 
 def _limit(ran: RunOutput, limits: Limits) -> Problem | None:

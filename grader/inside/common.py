@@ -67,7 +67,7 @@ def train_and_predict(
     outcome: dict,
 ) -> np.ndarray:
     """Describe the model that is trained, train it from its initial weights, predict."""
-    outcome["architecture"] = describe.describe(model)
+    outcome["architecture"] = describe.described(model, outcome["errors"])
     outcome["input_range"] = [float(np.min(x_train)), float(np.max(x_train))]
     trainer.reset(model, initial_weights)
     started = time.perf_counter()
@@ -104,6 +104,8 @@ def main(run: Run, job_path: str) -> None:
         outcome["failure"] = errors.record(exc, "memory")
     except Exception as exc:  # the submission's model or code failed: its verdict
         outcome["failure"] = errors.record(exc)
+        if outcome["failure"]["raised_in"] == "grader" and outcome["failure"]["line"] is None:
+            outcome["failure"] = errors.grader_fault("grading", exc)  # no line of the code
     outcome["memory_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out = Path(job["out_dir"])
     if predictions is not None:

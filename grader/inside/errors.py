@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class Failure(Exception):
@@ -112,3 +117,37 @@ def failure(code: str, facts: dict | None = None) -> dict:
         "line": None,
         "excerpt": [],
     }
+
+
+def grader_fault(step: str, exc: BaseException) -> dict:
+    """A fault of the grader's own code in the stage (inferring, describing, exporting):
+    its record says so, and its traceback goes to the output the instructor reads."""
+    print(f"grader fault while {step} (please report it):", file=sys.stderr)
+    traceback.print_exception(exc, file=sys.stderr)
+    frames = traceback.extract_tb(exc.__traceback__)
+    at = (
+        f"{frames[-1].filename.rpartition('grader/')[2]} line {frames[-1].lineno}" if frames else ""
+    )
+    return {
+        "exception": type(exc).__name__,
+        "message": _one_line(exc),
+        "cell": None,
+        "line": None,
+        "excerpt": [],
+        "kind": "grader",
+        "step": step,
+        "at": at,
+    }
+
+
+def or_else(step: str, errors: list[dict], do: Callable[[], T], fallback: Callable[[], T]) -> T:
+    """``do()``, or ``fallback()`` with a grader fault recorded when the grader's own code
+    fails: the submission is graded as far as possible rather than failed. The grader's
+    checks (``Failure``) still fail it."""
+    try:
+        return do()
+    except Failure:
+        raise
+    except Exception as exc:
+        errors.append(grader_fault(step, exc))
+        return fallback()

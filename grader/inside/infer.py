@@ -146,13 +146,17 @@ def preprocessing(namespace: dict, fit: FitCall | None, loader_images: np.ndarra
             namespace["preprocess"], "preprocess() from the submission", {"kind": "custom"}
         )
     if fit is None:
-        return _default("assumed images / 255 (the code never fit this model)")
+        return assumed("assumed images / 255 (the code never fit this model)")
     seen = as_array(fit.x)
+    if seen is None and (batch := first_batch(fit.x)) is not None:
+        return _from_batch(loader_images, batch)
     if seen is None:
-        return _default(
+        return assumed(
             "assumed images / 255 (fit() got a generator or dataset, so the "
             "preprocessing could not be seen)"
         )
+    if not len(seen):
+        return assumed("assumed images / 255 (fit() got no images)")
     if seen.ndim == 2 and seen.shape[1] == np.prod(loader_images.shape[1:]):
         # an MLP fed x.reshape(len(x), -1): the same pixels, flattened after the scaling
         inferred = _from_pixels(loader_images, seen.reshape(-1, *loader_images.shape[1:]))
@@ -166,6 +170,43 @@ def preprocessing(namespace: dict, fit: FitCall | None, loader_images: np.ndarra
     return _from_pixels(loader_images, seen)
 
 
+def first_batch(data) -> np.ndarray | None:
+    """The images of a tf.data.Dataset's first element (a batch, or one image), read
+    without reading the rest."""
+    if not (hasattr(data, "take") and hasattr(data, "element_spec")):
+        return None
+    try:
+        element = next(iter(data.take(1)))
+    except Exception:  # an empty or failing dataset: nothing to see
+        return None
+    if isinstance(element, dict):
+        element = element.get("image", next(iter(element.values())))
+    elif isinstance(element, (tuple, list)):
+        element = element[0]
+    images = np.asarray(element, dtype=np.float32)
+    return images if images.shape[-3:] == (32, 32, 3) else None
+
+
+def _from_batch(loader_images: np.ndarray, batch: np.ndarray) -> Preprocessing:
+    """The scaling of a dataset's images, from the value range of its first batch (its
+    images are not the loader's in order, so only their range can be compared)."""
+    lo, hi = float(batch.min()), float(batch.max())
+    found = None
+    if lo >= 0 and hi <= 1 + 1e-6:
+        found = np.full(3, 1 / 255), np.zeros(3)
+    elif lo >= 0 and 1.5 < hi <= 255 + 1e-3:
+        found = np.ones(3), np.zeros(3)
+    elif lo >= -1 - 1e-6 and hi <= 1 + 1e-6:
+        found = np.full(3, 1 / 127.5), np.full(3, -1.0)
+    found = found or _by_range(loader_images, batch)
+    if found is None:
+        return assumed(
+            "assumed images / 255 (no scaling matches the values of the first batch of the "
+            "dataset fit() got)"
+        )
+    return _scaled(*found, "from the value range of the first batch of the dataset fit() got")
+
+
 def _from_pixels(loader_images: np.ndarray, seen: np.ndarray) -> Preprocessing:
     """The per-channel scaling from the images load_data() gave to those fit() got."""
     found = _affine(loader_images, seen)
@@ -176,18 +217,22 @@ def _from_pixels(loader_images: np.ndarray, seen: np.ndarray) -> Preprocessing:
         found = _by_range(loader_images, seen)
         how = "inferred from the value ranges passed to fit()"
     if found is None:
-        return _default(
+        return assumed(
             "assumed images / 255 (the preprocessing passed to fit() is not a "
             "per-pixel scaling; define preprocess())"
         )
-    described = _describe(*found)
+    return _scaled(*found, how)
+
+
+def _scaled(scale: np.ndarray, offset: np.ndarray, how: str) -> Preprocessing:
+    """A per-channel scaling, replayed exactly when it is /255 or nothing."""
+    described = _describe(scale, offset)
     if described == "images / 255":  # least squares is a hair off: replay it exactly
         return Preprocessing(
             default_preprocess, f"preprocessing {described}, {how}", {"kind": "default"}
         )
     if described == "images unchanged (0-255)":
         return Preprocessing(_as_float, f"preprocessing {described}, {how}", {"kind": "identity"})
-    scale, offset = found
     return Preprocessing(
         _affine_apply(scale, offset),
         f"preprocessing {described}, {how}",
@@ -207,5 +252,5 @@ def _flipped(found: tuple[np.ndarray, np.ndarray]) -> Preprocessing:
     )
 
 
-def _default(description: str) -> Preprocessing:
+def assumed(description: str) -> Preprocessing:
     return Preprocessing(default_preprocess, description, {"kind": "default"})

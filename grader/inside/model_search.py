@@ -3,6 +3,7 @@ in the notebook's namespace (the rules, and why, are in keras3.md of the researc
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 
 from grader.inside.errors import Failure
@@ -17,10 +18,26 @@ class Found:
     notes: list[str] = field(default_factory=list)
 
 
+def not_the_contract(namespace: dict) -> str | None:
+    """Why a ``build_model`` defined by the code is not the contract's: one that needs
+    arguments (keras-tuner's ``build_model(hp)``) cannot be called as ``build_model()``."""
+    build = namespace.get("build_model")
+    try:
+        inspect.signature(build).bind()
+    except TypeError:
+        return (
+            "build_model() takes arguments (a keras-tuner hypermodel's `hp`, say), so it is "
+            "not the assignment's build_model(): graded the model the code ended with"
+        )
+    except ValueError:  # no signature to read: call it and see
+        pass
+    return None
+
+
 def from_contract(namespace: dict, keras, seed: int) -> Found | None:
     """Call build_model() on a clean, seeded Keras state: the same weights every time."""
     build = namespace.get("build_model")
-    if not callable(build):
+    if not callable(build) or not_the_contract(namespace):
         return None
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)

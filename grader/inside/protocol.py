@@ -18,6 +18,7 @@ TRAINED_IN = {EXPORTED: TRAINER, TRAINED: STUDENT}
 
 # Files. /data holds the training images with labels and the test images without.
 DATA = ("train_x", "train_y", "test_x")  # each NAME.npy
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 OUTCOME = "outcome.json"  # every stage, whatever happens
 PREDICTIONS = "predictions.npy"  # the stage that trained: N x 10 float scores
 EXPORT = "export.json"  # the student stage's model export, written last and whole...
@@ -154,6 +155,7 @@ def merge(student: dict, trainer: dict) -> dict:
     return {
         **trainer,
         **{key: student.get(key) for key in FROM_STUDENT},
+        "errors": student["errors"] + trainer["errors"],  # the trainer's: the grader's faults
         "mode": EXPORTED,
         "timings": {
             **student["timings"],

@@ -13,15 +13,24 @@ import numpy as np
 
 # Bound by name now, before submission code runs: replacing module attributes later
 # changes nothing here. (What it can still change is only what it exports.)
-from grader.inside import compat, execute, heartbeat, patches, protocol, standins
+from grader.inside import (
+    compat,
+    execute,
+    heartbeat,
+    loaders,
+    patches,
+    protocol,
+    searches,
+    standins,
+)
 from grader.inside.common import import_keras, load_data, train_and_predict
 from grader.inside.compiling import ensure_compiled
-from grader.inside.describe import describe, io_shapes
-from grader.inside.errors import Failure
+from grader.inside.describe import described, io_shapes
+from grader.inside.errors import Failure, or_else
 from grader.inside.export import blocker
 from grader.inside.export import write as write_export
-from grader.inside.infer import one_hot_labels, preprocessing
-from grader.inside.model_search import from_contract, search
+from grader.inside.infer import assumed, one_hot_labels, preprocessing
+from grader.inside.model_search import from_contract, not_the_contract, search
 from grader.inside.patches import as_array
 from grader.inside.train import Trainer
 from grader.inside.transcript import Transcript
@@ -81,7 +90,9 @@ def _script_note(source: str, failed: list[dict]) -> list[str]:
     return [f"the script ran one top-level statement at a time{block}{went_on}"]
 
 
-def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patches.Capture]:
+def _run_code(
+    job: dict, keras, split: tuple, outcome: dict
+) -> tuple[dict, patches.Capture, loaders.Served]:
     """Copy the submission into the work folder and run it; failing cells are recorded."""
     budget, work = job["budget"], Path.cwd()
     _copy_files(Path(job["paths"]["submission"]), work)
@@ -93,7 +104,9 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
         namespace["__file__"] = str(entry)
     sys.path.insert(0, str(entry.parent))  # a helper module beside it imports, as in Jupyter
     capture = patches.Capture()
-    patches.install(keras, split, budget, capture, namespace, job["limits"])
+    patches.install(keras, budget, capture, namespace, job["limits"])
+    served = loaders.install(split, "\n".join(c["source"] for c in job["cells"]))
+    searches.install(capture)
     translations, rewrite = None, None
     if job.get("compatibility") == "translate":  # README, "Old Keras, NumPy and SciPy code"
         translations, rewrite = compat.Translations(capture.note), compat.scalars
@@ -111,17 +124,24 @@ def _run_code(job: dict, keras, split: tuple, outcome: dict) -> tuple[dict, patc
     if transcript is not None:  # for executed.ipynb: each cell with the grader's notes
         stood_in = [{"cell": n["cell"], "text": n["message"]} for n in stand_ins.notes]
         outcome["cells"] = transcript.records(stood_in + capture.notes)
-    outcome["inferred"].extend(capture.skipped)
+    outcome["inferred"].extend([*capture.skipped, *served.notes, *capture.inferred])
     if job["kind"] == "module":
         outcome["inferred"].extend(_script_note(job["cells"][0]["source"], failed))
     outcome["timings"]["code_s"] = round(time.perf_counter() - started, 3)
-    return namespace, capture
+    return namespace, capture, served
 
 
 def _incomplete(model, failed: list[dict]) -> dict | None:
     """A failed line that would have added a layer to this very model (``model.add(base)``
     for a base that never loaded): what is left is not the model the code describes."""
     return next((e for e in failed if id(model) in e.get("adds_to", ())), None)
+
+
+def _off_task(served: loaders.Served, failed: list[dict]) -> None:
+    """Code that loaded another data set and never CIFAR-10 built its model for that one."""
+    if served.off_task and not served.cifar:
+        loads = [e for e in failed if e["exception"] == loaders.OffTaskData.__name__]
+        raise Failure("off_task_data", loads, dataset=served.off_task[0])
 
 
 def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: dict):
@@ -132,6 +152,8 @@ def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: 
             found = search(namespace, capture, keras, job.get("model_variable"))
         except Failure as exc:  # why there is none: the lines that failed
             raise Failure(exc.code, outcome["errors"], **exc.facts) from None
+        if callable(namespace.get("build_model")):
+            found.notes.insert(0, not_the_contract(namespace))
     outcome["model_source"] = found.source
     outcome["inferred"].extend(found.notes)
     model = found.model
@@ -152,7 +174,7 @@ def _graded_model(job: dict, namespace: dict, capture, keras, trainer, outcome: 
         _check_outputs(model)
         _check_size(model, job["limits"]["max_params"], job.get("max_params"))
     except Failure:  # the model exists: its architecture still earns its points
-        outcome["architecture"] = describe(model)
+        outcome["architecture"] = described(model, outcome["errors"])
         raise
     return found
 
@@ -166,21 +188,34 @@ def run(job: dict, outcome: dict) -> np.ndarray | None:
     # Everything of the student's (the code, build_model(), preprocess()) runs under the
     # code-time limit, its line in the heartbeat; the grader's training comes after.
     with heartbeat.Heartbeat(exchange):
-        namespace, capture = _run_code(job, keras, split, outcome)
+        namespace, capture, served = _run_code(job, keras, split, outcome)
+        _off_task(served, outcome["errors"])
         found = _graded_model(job, namespace, capture, keras, trainer, outcome)
         model = found.model
         outcome["fed_labels"] = _fed_labels(found.fit)
-        pre = preprocessing(namespace, found.fit, split[0][0])
+        pre = or_else(
+            "inferring how the code preprocesses the images",
+            outcome["errors"],
+            lambda: preprocessing(namespace, found.fit, split[0][0]),
+            lambda: assumed("assumed images / 255 (the grader's inference failed)"),
+        )
         one_hot, labels_how = one_hot_labels(model, found.fit)
         if found.source != "build_model()":
             outcome["inferred"].extend([pre.description, labels_how])
         initial = found.fit.initial_weights if found.fit and found.fit.initial_weights else None
         initial = initial or [w.copy() for w in model.get_weights()]
         why_not = blocker(model, keras)
-        if why_not is None:
-            write_export(exchange, keras, model, initial, pre, one_hot, train_x, test_x)
+        if why_not is None and or_else(
+            "exporting the model for training",
+            outcome["errors"],
+            lambda: (
+                write_export(exchange, keras, model, initial, pre, one_hot, train_x, test_x) or True
+            ),
+            lambda: False,
+        ):
             outcome["mode"] = protocol.EXPORTED
             return None
+        why_not = why_not or "the grader could not export it (its fault, recorded)"
         x_train, x_test = pre.apply(train_x), pre.apply(test_x)
     outcome["mode"] = protocol.TRAINED
     outcome["inferred"].append(f"trained in the submission's own process: {why_not}")
