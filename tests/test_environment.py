@@ -82,6 +82,7 @@ def test_a_search_runs_one_trial_and_build_model_hp_is_not_the_contract(batch, n
     r = _graded(batch, name)
     said = _inferred(r)
     assert f"search() ran 1 trial instead of {asked}" in said
+    assert re.search(r"with the hyper-parameters \w+=\S+", said), said  # what it graded
     assert "build_model() takes arguments" in said
     assert r["model_source"] != "build_model()"
     assert not [e for e in r["errors"] if "positional argument" in e["message"]]

@@ -20,15 +20,31 @@ def _one_trial(kt, capture: Capture) -> None:
         self.oracle.max_trials = 1
         if getattr(self, "executions_per_trial", 1) != 1:
             self.executions_per_trial = 1
+        done = original(self, *args, **kwargs)
         capture.note(
             f"{type(self).__name__}.search() ran 1 trial instead of {asked or 'all'}, its "
-            "fit() capped like every other: the grader trains the model the search builds",
+            f"fit() capped like every other, with {_tried(self)}: the grader trains the "
+            "model the search builds, so its grade is of those hyper-parameters",
             infer=True,
         )
-        return original(self, *args, **kwargs)
+        return done
 
     search._one_trial = True
     BaseTuner.search = search
+
+
+def _tried(tuner) -> str:
+    """The hyper-parameters of the trial the search ran, in a few words."""
+    try:
+        values = tuner.oracle.get_best_trials(1)[0].hyperparameters.values
+    except Exception:  # no trial finished: the search's own error says why
+        return "no trial finished"
+    shown = ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in values.items()
+        if not k.startswith("tuner/")  # Hyperband's own bookkeeping
+    )
+    return f"the hyper-parameters {shown}" if shown else "its defaults"
 
 
 def install(capture: Capture) -> None:
