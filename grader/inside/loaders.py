@@ -50,7 +50,6 @@ class OffTaskData(ValueError):
             f"the code loads {title} ({how}), but this assignment is CIFAR-10: the grader "
             "serves only CIFAR-10"
         )
-        self.title = title
 
 
 @dataclass
@@ -245,6 +244,7 @@ def _image_folders(served: Served) -> None:
 
 # --- tensorflow_datasets -------------------------------------------------------------------
 
+_TFDS_SPLITS = ("train", "test")
 _SPLIT = re.compile(r"(train|test)(?:\[(-?\d*)(%?):(-?\d*)(%?)\])?")
 
 
@@ -303,7 +303,7 @@ class _Info:
             }
         )
         self.supervised_keys = ("image", "label")
-        self.splits = {n: _SplitInfo(n, len(served.part(n)[0])) for n in ("train", "test")}
+        self.splits = {n: _SplitInfo(n, len(served.part(n)[0])) for n in _TFDS_SPLITS}
 
     def __repr__(self) -> str:
         return f"tfds.core.DatasetInfo(name='cifar10', splits={list(self.splits)})"
@@ -323,7 +323,7 @@ def _tfds(tfds, served: Served) -> None:
 
     def datasets(split=None, batch_size=None, as_supervised=False, **ignored):
         if split is None:
-            return {n: _tfds_dataset(served, n, batch_size, as_supervised) for n in _NAMES}
+            return {n: _tfds_dataset(served, n, batch_size, as_supervised) for n in _TFDS_SPLITS}
         if isinstance(split, (list, tuple)):
             return [_tfds_dataset(served, s, batch_size, as_supervised) for s in split]
         return _tfds_dataset(served, split, batch_size, as_supervised)
@@ -345,6 +345,3 @@ def _tfds(tfds, served: Served) -> None:
             return datasets(**kwargs)
 
     tfds.load, tfds.builder = load, Builder
-
-
-_NAMES = ("train", "test")
