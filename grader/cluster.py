@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 
 import numpy as np
 
@@ -43,6 +44,7 @@ class Cluster:
             raise UsageError(
                 '--cluster needs Dask distributed: pip install "grader[cluster]"'
             ) from None
+        quiet()
         try:
             self.client = Client(address, timeout="20s", set_as_default=False)
         except (OSError, TimeoutError) as exc:
@@ -98,6 +100,14 @@ class Cluster:
             self.client.unregister_worker_plugin(self.plugin.name)
         with contextlib.suppress(Exception):
             self.client.close(timeout=5)
+
+
+def quiet() -> None:
+    """Silence Dask's and Tornado's own logging in this process: a lost scheduler is told
+    once, by ``Cluster.run``, not by their tracebacks from background tasks."""
+    for name in ("distributed", "tornado", *logging.root.manager.loggerDict):
+        if name.split(".")[0] in ("distributed", "tornado"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def expected(sandbox_mode: str) -> sandbox.Isolation:
