@@ -57,10 +57,12 @@ def _add_setup(p: argparse.ArgumentParser, budget_help: str) -> None:
     _add_weights(p)
     p.add_argument(
         "--sandbox",
-        choices=("auto", "strict", "process"),
+        choices=("auto", "strict", "warm", "bubblewrap", "process"),  # sandbox.MODES
         default="auto",
-        help="auto: bubblewrap when it runs here, else process-only with a warning; "
-        "strict: refuse to grade without full isolation; process: never use bubblewrap",
+        help="auto: warm stages (TensorFlow imported once per batch, each stage in its own "
+        "namespaces) when they run here, else bubblewrap, else process-only with a warning; "
+        "strict: refuse to grade without full isolation; warm, bubblewrap: only that; "
+        "process: no namespaces",
     )
     group = p.add_argument_group("limits (defaults from the assignment spec)")
     for flag, field, kind, unit in LIMIT_FLAGS:

@@ -124,7 +124,7 @@ def _box(
     job = protocol.job(stage, asdict(settings.budget), asdict(settings.limits), paths, **job)
     job_path.write_text(json.dumps(job))
     binds = {**binds, "/job.json": (job_path, False)}
-    if settings.weights is not None and iso.level == sandbox.BUBBLEWRAP:
+    if settings.weights is not None and iso.namespaced:
         binds[sandbox.KERAS_MODELS] = (settings.weights, False)
     argv = [  # -s -P and the sandbox's own environment isolate as -I would; unlike -I,
         sys.executable,  # they keep its PYTHONHASHSEED: the hash seed is pinned
@@ -195,7 +195,7 @@ def _running(exchange: Path) -> dict | None:
 
 def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutput:
     dirs = _layout(sub, root)
-    if settings.weights is not None and settings.isolation.level != sandbox.BUBBLEWRAP:
+    if settings.weights is not None and not settings.isolation.namespaced:
         _link_weights(dirs["home"], settings.weights)
         _link_weights(dirs["home_t"], settings.weights)
     drop = settings.isolation.drop_uid

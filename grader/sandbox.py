@@ -29,8 +29,9 @@ from grader import machine
 from grader.assignment import Limits
 from grader.errors import UsageError
 
-BUBBLEWRAP, PROCESS = "bubblewrap", "process"
-MODES = ("auto", "strict", PROCESS)
+WARM, BUBBLEWRAP, PROCESS = "warm", "bubblewrap", "process"
+NAMESPACED = (WARM, BUBBLEWRAP)  # the full sandbox, either way it is entered
+MODES = ("auto", "strict", WARM, BUBBLEWRAP, PROCESS)
 PROBE_UID = 60999
 WORK = "/home/student"  # the submission's working folder inside bubblewrap
 KERAS_MODELS = f"{WORK}/.keras/models"  # $KERAS_HOME/models: Keras's application weights
@@ -58,7 +59,16 @@ class Isolation:
             "user": "own non-root uid" if self.drop_uid else "the grader's user",
         }
 
+    @property
+    def namespaced(self) -> bool:
+        return self.level in NAMESPACED
+
     def describe(self) -> str:
+        if self.level == WARM:
+            return (
+                "warm (forked from a parent that imported TensorFlow once; the same "
+                "namespaces, root and limits as bubblewrap)"
+            )
         if self.level == BUBBLEWRAP:
             return "bubblewrap (no network, private filesystem, PID namespace, non-root)"
         return "process only: NOT ISOLATED (see the warning above)"
@@ -128,19 +138,32 @@ def uid_blocked() -> str | None:
     return None
 
 
+def _warm_works(root: bool) -> str | None:
+    """None when a forked child can confine itself here as a warm stage does, else why."""
+    from grader.warm import confine
+
+    return confine.supported() or confine.trial(PROBE_UID if root else None)
+
+
 def detect(mode: str) -> Isolation:
-    """The strongest isolation available; ``strict`` refuses anything less than full."""
+    """The strongest isolation available: warm stages, else bubblewrap, else the process
+    fallback with its gaps said; ``strict`` refuses anything less than full, ``warm`` and
+    ``bubblewrap`` anything but themselves."""
     if mode not in MODES:
         raise UsageError(f"--sandbox must be one of {', '.join(MODES)}")
     root = os.geteuid() == 0
-    if mode != PROCESS:
-        why = _bwrap_works(root)
-        if why is None:
-            return Isolation(BUBBLEWRAP, (), root)
-        if mode == "strict":
-            raise UsageError(f"--sandbox strict: full isolation is not available: {why}")
-        gaps = (f"bubblewrap: {why}",)
-    else:
+    gaps: tuple[str, ...] = ()
+    for level, works in ((WARM, _warm_works), (BUBBLEWRAP, _bwrap_works)):
+        if mode in ("auto", "strict", level):
+            why = works(root)
+            if why is None:
+                return Isolation(level, (), root)
+            if mode == level:
+                raise UsageError(f"--sandbox {level}: not available here: {why}")
+            gaps += (f"{level}: {why}",)
+    if mode == "strict":
+        raise UsageError(f"--sandbox strict: full isolation is not available: {'; '.join(gaps)}")
+    if mode == PROCESS:
         gaps = ("bubblewrap: not used (--sandbox process)",)
     blocked = uid_blocked() if root else None
     if blocked:
@@ -197,18 +220,30 @@ def _namespaces(root: bool) -> list[str]:
     return args
 
 
-def _system_binds() -> list[str]:
+@dataclass(frozen=True)
+class Mount:
+    """One step in building a stage's root, in order; bubblewrap's command line and a warm
+    stage (``grader/warm/confine.py``) build the same root from the same steps."""
+
+    kind: str  # "ro-bind", "bind", "symlink", "dir", "tmpfs", "proc" or "dev"
+    dest: str
+    source: str = ""  # the host path bound, or a symlink's target
+    perms: int = 0o755  # of a dir or a tmpfs
+    size: int = 0  # of a tmpfs, in bytes
+
+
+def _system_binds() -> list[Mount]:
     """/usr and the loader's view of it, read-only; /etc only for what libraries read."""
-    args = ["--ro-bind", "/usr", "/usr"]
+    mounts = [Mount("ro-bind", "/usr", "/usr")]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
         if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
+            mounts.append(Mount("symlink", top, os.readlink(top)))
         elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
+            mounts.append(Mount("ro-bind", top, top))
     for name in ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime"):
         if os.path.exists(name):
-            args += ["--ro-bind", name, name]
-    return args
+            mounts.append(Mount("ro-bind", name, name))
+    return mounts
 
 
 def _python_paths() -> list[Path]:
@@ -233,7 +268,7 @@ def _python_paths() -> list[Path]:
     return sorted(p for p in paths if not any(p != q and p.is_relative_to(q) for q in paths))
 
 
-def _parents(paths: list[str]) -> list[str]:
+def _parents(paths: list[str]) -> list[Mount]:
     """Traversable parent folders (bubblewrap would copy a host 0700 like /root); inside the
     work folder writable like it (Keras writes into $KERAS_HOME, beside its models folder)."""
     out: list[str] = []
@@ -241,11 +276,7 @@ def _parents(paths: list[str]) -> list[str]:
         for parent in reversed(Path(p).parents[:-1]):
             if str(parent) not in out and str(parent) not in ("/usr",):
                 out.append(str(parent))
-    return [
-        arg
-        for d in out
-        for arg in ("--perms", "1777" if Path(d).is_relative_to(WORK) else "0755", "--dir", d)
-    ]
+    return [Mount("dir", d, perms=0o1777 if Path(d).is_relative_to(WORK) else 0o755) for d in out]
 
 
 @dataclass(frozen=True)
@@ -261,13 +292,13 @@ class Box:
 
 def path_inside(isolation: Isolation, inside: str, host: Path) -> str:
     """Where a bound folder appears to the confined process."""
-    return inside if isolation.level == BUBBLEWRAP else str(host)
+    return inside if isolation.namespaced else str(host)
 
 
 def environment(isolation: Isolation, home: Path, threads: int) -> dict[str, str]:
     """An allow-list: nothing from the grader's environment reaches the submission."""
-    home_s = WORK if isolation.level == BUBBLEWRAP else str(home)
-    tmp = "/tmp" if isolation.level == BUBBLEWRAP else str(home / ".tmp")
+    home_s = WORK if isolation.namespaced else str(home)
+    tmp = "/tmp" if isolation.namespaced else str(home / ".tmp")
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": home_s,
@@ -290,44 +321,44 @@ def environment(isolation: Isolation, home: Path, threads: int) -> dict[str, str
     }
 
 
+def mounts(box: Box) -> list[Mount]:
+    """The stage's root, in order: the private /tmp and home first, so that what is bound
+    later shows on top of them; the Python environment may live under /tmp or /home (a
+    fresh clone)."""
+    python = [str(p) for p in _python_paths()]
+    return [
+        *_system_binds(),
+        Mount("proc", "/proc"),
+        Mount("dev", "/dev"),
+        Mount("tmpfs", "/tmp", perms=0o1777, size=box.limits.tmp_mb * 2**20),
+        # POSIX semaphores (multiprocessing's ThreadPool, in Keras's
+        # image_dataset_from_directory) live here; bubblewrap's is root's only
+        Mount("tmpfs", "/dev/shm", perms=0o1777, size=box.limits.tmp_mb * 2**20),
+        Mount("dir", "/home"),
+        Mount("tmpfs", WORK, perms=0o1777, size=box.limits.disk_mb * 2**20),
+        *_parents(python + list(box.binds)),
+        *(Mount("ro-bind", p, p) for p in python),
+        *(
+            Mount("bind" if writable else "ro-bind", inside, str(host))
+            for inside, (host, writable) in box.binds.items()
+        ),
+    ]
+
+
+def _bwrap_args(m: Mount) -> list[str]:
+    if m.kind in ("ro-bind", "bind", "symlink"):
+        return [f"--{m.kind}", m.source, m.dest]
+    perms = ["--perms", f"{m.perms:04o}"] if m.kind in ("dir", "tmpfs") else []
+    size = ["--size", str(m.size)] if m.kind == "tmpfs" else []
+    return [*perms, *size, f"--{m.kind}", m.dest]
+
+
 def command(isolation: Isolation, box: Box) -> list[str]:
     if isolation.level != BUBBLEWRAP:
         return box.argv
-    python = [str(p) for p in _python_paths()]
-    args = ["bwrap", *_namespaces(isolation.drop_uid), *_system_binds()]
-    args += [  # the private /tmp and home first: what is bound later shows on top of them
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--perms",
-        "1777",
-        "--size",
-        str(box.limits.tmp_mb * 2**20),
-        "--tmpfs",
-        "/tmp",
-        "--perms",  # POSIX semaphores (multiprocessing's ThreadPool, in Keras's
-        "1777",  # image_dataset_from_directory) live here; bubblewrap's is root's only
-        "--size",
-        str(box.limits.tmp_mb * 2**20),
-        "--tmpfs",
-        "/dev/shm",
-        "--perms",
-        "0755",
-        "--dir",
-        "/home",
-        "--perms",
-        "1777",
-        "--size",
-        str(box.limits.disk_mb * 2**20),
-        "--tmpfs",
-        WORK,
-        *_parents(python + list(box.binds)),
-    ]
-    for p in python:  # the Python environment may live under /tmp or /home (a fresh clone)
-        args += ["--ro-bind", p, p]
-    for inside, (host, writable) in box.binds.items():
-        args += ["--bind" if writable else "--ro-bind", str(host), inside]
+    args = ["bwrap", *_namespaces(isolation.drop_uid)]
+    for m in mounts(box):
+        args += _bwrap_args(m)
     args += ["--remount-ro", "/", "--chdir", WORK, "--clearenv", "--hostname", "sandbox"]
     for key, value in box.env.items():
         args += ["--setenv", key, value]
@@ -394,23 +425,13 @@ class Confined:
         self.isolation, self.box, self.watched = isolation, box, watched or {}
         self.output = Output(box.limits.output_kept_kb * 512)
         self.started = time.monotonic()
-        switch = (  # bubblewrap switches inside (setpriv); the fallback switches here
-            {"user": box.uid, "group": box.uid, "extra_groups": []}
-            if isolation.level == PROCESS and box.uid is not None
-            else {}
-        )
-        with _active_lock:  # started and registered at once (see kill_strays)
-            self.popen = subprocess.Popen(
-                command(isolation, box),
-                cwd=cwd,
-                env=box.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                **switch,
-            )
-            _active.add(self.popen.pid)
+        if isolation.level == WARM:
+            from grader.warm import client
+
+            parent = client.parent_for(box.env)
+            self.popen = parent.spawn(box.argv[-2:], box.env, box.uid, mounts(box))
+        else:
+            self.popen = self._start(cwd)
         self.root = psutil.Process(self.popen.pid)
         self.seen: dict[int, psutil.Process] = {}
         self.peak = 0.0
@@ -418,6 +439,27 @@ class Confined:
         self.breach: str | None = None
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+
+    def _start(self, cwd: Path) -> subprocess.Popen:
+        uid = self.box.uid
+        switch = (  # bubblewrap switches inside (setpriv); the fallback switches here
+            {"user": uid, "group": uid, "extra_groups": []}
+            if self.isolation.level == PROCESS and uid is not None
+            else {}
+        )
+        with _active_lock:  # started and registered at once (see kill_strays)
+            popen = subprocess.Popen(
+                command(self.isolation, self.box),
+                cwd=cwd,
+                env=self.box.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                **switch,
+            )
+            _active.add(popen.pid)
+        return popen
 
     def _read(self) -> None:
         for chunk in iter(lambda: self.popen.stdout.read1(65536), b""):
@@ -458,8 +500,11 @@ class Confined:
 
     def stop(self) -> Exit:
         """Kill the whole tree (a PID namespace dies with its first process)."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
+        if self.isolation.level == WARM:
+            self.popen.kill()  # through its pidfd
+        else:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
         for p in self.seen.values():
             with contextlib.suppress(psutil.Error):
                 p.kill()
@@ -480,8 +525,8 @@ class Confined:
 
     def _signal(self, code: int) -> str | None:
         number = -code if code < 0 else None
-        if number is None and self.isolation.level == BUBBLEWRAP and code > 128:
-            number = code - 128  # bubblewrap reports its child's death by signal N as 128+N
+        if number is None and self.isolation.namespaced and code > 128:
+            number = code - 128  # both report the stage's death by signal N as 128+N
         if number is None:
             return None
         try:

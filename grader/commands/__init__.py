@@ -46,7 +46,7 @@ def isolation(args) -> sandbox.Isolation:
     if getattr(args, "cluster", None):
         return cluster.expected(args.sandbox)
     found = sandbox.detect(args.sandbox)
-    if found.level != sandbox.BUBBLEWRAP:
+    if not found.namespaced:
         terminal.say("grader: WARNING: submissions are NOT isolated: " + "; ".join(found.missing))
     return found
 

@@ -1,0 +1,31 @@
+"""Messages between the grader and its warm parent: one JSON object per packet of a
+``SOCK_SEQPACKET`` socket pair, with descriptors passed alongside (``SCM_RIGHTS``)."""
+
+from __future__ import annotations
+
+import array
+import json
+import socket
+
+MAX_MESSAGE = 2**22  # a request names every mount and variable of a stage
+MAX_FDS = 4
+
+
+def pair() -> tuple[socket.socket, socket.socket]:
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+
+
+def send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
+    ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+    sock.sendmsg([json.dumps(message).encode()], ancillary)
+
+
+def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
+    """The next message and the descriptors that came with it; None when the other side
+    closed."""
+    data, ancillary, _, _ = sock.recvmsg(MAX_MESSAGE, socket.CMSG_SPACE(MAX_FDS * 4))
+    fds = array.array("i")
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    return (json.loads(data) if data else None), list(fds)
