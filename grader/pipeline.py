@@ -98,6 +98,7 @@ def context(
     finally:
         if remote is not None:
             remote.close()
+        sandbox.release()
         shutil.rmtree(scratch, ignore_errors=True)
 
 

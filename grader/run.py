@@ -122,6 +122,7 @@ def _box(
     inside = {name: sandbox.path_inside(iso, name, host) for name, (host, _) in binds.items()}
     paths = {name.strip("/"): path for name, path in inside.items()}
     job = protocol.job(stage, asdict(settings.budget), asdict(settings.limits), paths, **job)
+    job["requested_at"] = time.monotonic()  # the stage's start-up: from here to its first line
     job_path.write_text(json.dumps(job))
     binds = {**binds, "/job.json": (job_path, False)}
     if settings.weights is not None and iso.namespaced:

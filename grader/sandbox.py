@@ -176,6 +176,13 @@ def detect(mode: str) -> Isolation:
     return Isolation(PROCESS, gaps + FALLBACK_GAPS, root and not blocked)
 
 
+def release() -> None:
+    """End the batch's warm parents: a finished batch leaves no process behind."""
+    from grader.warm import client
+
+    client.close_all()
+
+
 _active: set[int] = set()  # roots of confined processes now running
 _active_lock = threading.Lock()
 
@@ -429,7 +436,7 @@ class Confined:
             from grader.warm import client
 
             parent = client.parent_for(box.env)
-            self.popen = parent.spawn(box.argv[-2:], box.env, box.uid, mounts(box))
+            self.popen = parent.spawn(box.argv, box.env, box.uid, mounts(box))
         else:
             self.popen = self._start(cwd)
         self.root = psutil.Process(self.popen.pid)

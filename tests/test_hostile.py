@@ -8,6 +8,7 @@ Every attack is bounded, so a failed containment cannot hurt the machine.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -61,6 +62,11 @@ EXPECTED = {
     "patch_harness": ("graded", None, "", DENSE),
     "pickle_trap": ("graded", None, "", HONEST),
     "kill_parent": ("graded", None, "", HONEST),
+    # aimed at the warm path: the parent, siblings, the next submission, import caches
+    "warm_reach": ("graded", None, "", HONEST),
+    "leave_trace": ("graded", None, "", HONEST),
+    "snoop_previous": ("graded", None, "", HONEST),
+    "poison_imports": ("graded", None, "", HONEST),
 }
 
 
@@ -115,8 +121,9 @@ def _sandbox_processes() -> list[psutil.Process]:
     return found
 
 
-@pytest.fixture(scope="module")
-def suite(tmp_path_factory, data_path):
+@pytest.fixture(scope="module", params=[sandbox.WARM, sandbox.BUBBLEWRAP])
+def suite(request, tmp_path_factory, data_path):
+    """The hostile batch, graded once on each path to the full sandbox."""
     spec = tmp_path_factory.mktemp("spec") / "assignment.toml"
     spec.write_text(spec_text(**{**TINY, **SUITE_LIMITS}))
     folder = tmp_path_factory.mktemp("hostile")
@@ -140,7 +147,7 @@ def suite(tmp_path_factory, data_path):
     }
     _write_suite(folder, values)
     env = {**os.environ, secret_name: secret}
-    common = ["--data", data_path, "--assignment", str(spec), "--sandbox", "strict"]
+    common = ["--data", data_path, "--assignment", str(spec), "--sandbox", request.param]
     try:
         done = cli("grade", str(folder), "--out", str(out), "--jobs", "2", *common, env=env)
         alone_out = tmp_path_factory.mktemp("alone")
@@ -160,12 +167,13 @@ def suite(tmp_path_factory, data_path):
         "values": values,
         "stderr": done.stderr,
         "leftovers": _sandbox_processes(),
+        "level": request.param,
     }
 
 
 def test_batch_runs_under_full_isolation(suite):
     for result in suite["results"].values():
-        assert result["sandbox"]["level"] == "bubblewrap"
+        assert result["sandbox"]["level"] == suite["level"]
         assert result["sandbox"]["missing"] == []
 
 
@@ -266,3 +274,29 @@ def test_forged_and_patched_results_change_nothing(suite):
 def test_killing_its_parent_harms_nothing(suite):
     assert "KILL-" in _output(suite, "kill_parent")
     assert suite["results"]["honest"]["status"] == "graded"
+
+
+def test_no_stage_reaches_the_process_that_started_it_or_a_sibling(suite):
+    text = _output(suite, "warm_reach")
+    assert "REACH-TRIED" in text and "ATTACK-SUCCEEDED" not in text
+    visible = json.loads(re.search(r"VISIBLE: (\[.*\])", text)[1])
+    assert 1 in visible and len(visible) <= 3  # its own namespace: PID 1 and itself
+
+
+def test_nothing_is_left_for_the_next_submission(suite):
+    assert "TRACE-LEFT: /tmp" in _output(suite, "leave_trace")
+    text = _output(suite, "snoop_previous")
+    assert "SNOOP-DONE" in text and "ATTACK-SUCCEEDED" not in text
+    assert not any(Path("/tmp").glob(f"{suite['marker']}-trace"))
+
+
+def test_imported_packages_cannot_be_poisoned(suite):
+    text = _output(suite, "poison_imports")
+    assert "POISON-TRIED" in text and "ATTACK-SUCCEEDED" not in text
+    assert text.count("POISON-BLOCKED") == 10
+    marker = suite["marker"]
+    for name in ("tensorflow", "keras", "numpy", "grader"):
+        folder = Path(importlib.util.find_spec(name).origin).parent
+        for inside in (folder, folder / "inside") if name == "grader" else (folder,):
+            assert not (inside / f"{marker}.py").exists()
+            assert not list((inside / "__pycache__").glob(f"{marker}*"))

@@ -9,9 +9,10 @@ import venv
 PROBE = """
 import sys
 from grader import sandbox
-found = sandbox.detect("auto")
 print(sys.prefix)
-print(found.level, found.missing)
+for mode in ("warm", "bubblewrap"):
+    found = sandbox.detect(mode)
+    print(found.level, found.missing)
 """
 
 
@@ -29,7 +30,8 @@ def test_python_under_tmp_is_sandboxed(tmp_path):
         text=True,
         timeout=60,
     )
-    prefix, level = done.stdout.splitlines()
+    prefix, warm, bubblewrap = done.stdout.splitlines()
     assert prefix == str(env_dir) and prefix.startswith("/tmp/")  # the venv is what ran
     assert sys.prefix != prefix
-    assert level.startswith("bubblewrap"), done.stdout + done.stderr
+    assert warm.startswith("warm"), done.stdout + done.stderr
+    assert bubblewrap.startswith("bubblewrap"), done.stdout + done.stderr

@@ -111,11 +111,12 @@ class Parent:
             else:
                 self.replies.put((message, fds))
 
-    def spawn(self, stage_args: list[str], env: dict, uid: int | None, mounts: list) -> Stage:
-        """Fork a confined stage running ``python -m grader.inside STAGE_ARGS``."""
+    def spawn(self, argv: list[str], env: dict, uid: int | None, mounts: list) -> Stage:
+        """Fork a confined stage running ``argv`` (``python -s -P -m|-c ...``, as
+        bubblewrap would run it)."""
         read, write = os.pipe()
         request = {
-            "argv": stage_args,
+            "argv": argv,
             "env": env,
             "uid": uid,
             "mounts": [asdict(m) for m in mounts],

@@ -2,12 +2,13 @@
 already runs, so a child of the warm parent enters the same sandbox on its own.
 
 ``enter`` runs in the freshly forked child and returns only in a process that is PID 1's
-child in new user, mount, PID, network, IPC, UTS and cgroup namespaces, under the
-stage's uid, in a root built from ``sandbox.mounts`` (the steps bubblewrap's command line
-is built from), read-only but for its tmpfs and writable binds, with no capabilities,
-``no_new_privs``, no descriptors but 0-2, its own session, and nested user namespaces
-refused. Everything else exits. The recipe and its measurements are in
-``../shared/docs/research/warm-stages.md``.
+child in new mount, PID, network, IPC, UTS and cgroup namespaces, under the stage's
+uid, in a root built from ``sandbox.mounts`` (the steps bubblewrap's command line is
+built from), read-only but for its tmpfs and writable binds, with no capabilities,
+``no_new_privs``, no descriptors but 0-2 and its own session. As bubblewrap does, an
+unprivileged grader adds a user namespace (nested ones refused); a root grader builds
+the root as root and drops to the stage's uid. Everything else exits. The recipe and its
+measurements are in ``../shared/docs/research/warm-stages.md``.
 """
 
 from __future__ import annotations
@@ -161,24 +162,20 @@ def _write(path: str, text: str) -> None:
         f.write(text)
 
 
-def _as_stage_user(uid: int | None) -> None:
-    """As root: the stage's own uid, before the user namespace (a uid change afterwards
-    could not write the map). Dumpable again (the change clears it) so the child can
-    write its own maps; the death signal again (cleared too)."""
-    if uid is not None:
-        os.setgroups([])
-        os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
-    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+def _unshare(uid: int | None) -> None:
+    """New namespaces, as bubblewrap makes them. As root (``uid`` given), no user namespace:
+    the root is built as root and the stage drops to ``uid`` afterwards (bubblewrap's
+    command line with setpriv). Otherwise a user namespace mapping the user to itself, so
+    an unprivileged user can build the rest (bubblewrap's --unshare-user)."""
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def _unshare() -> None:
-    uid, gid = os.getuid(), os.getgid()
+    if uid is not None:
+        _check(_libc.unshare(NAMESPACES & ~CLONE_NEWUSER), "unshare")
+        return
+    user, group = os.getuid(), os.getgid()
     _check(_libc.unshare(NAMESPACES), "unshare")
     _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", f"{uid} {uid} 1")
-    _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    _write("/proc/self/uid_map", f"{user} {user} 1")
+    _write("/proc/self/gid_map", f"{group} {group} 1")
 
 
 def _remount_read_only(path: str) -> None:
@@ -272,18 +269,22 @@ def _loopback_up() -> None:
 
 
 def _no_nested_user_namespaces() -> None:
-    """This namespace may hold no more user namespaces: a stage cannot regain
-    capabilities in one of its own (bubblewrap's --disable-userns)."""
+    """The stage's user namespace may hold no more: it cannot regain capabilities in
+    one of its own (bubblewrap's --disable-userns, which it uses in the same case)."""
     _write("/proc/sys/user/max_user_namespaces", "0")
 
 
-def _powerless() -> None:
-    """No capabilities now or ever: bounding and ambient sets emptied, effective,
-    permitted and inheritable sets cleared, no_new_privs."""
+def _powerless(uid: int | None) -> None:
+    """No capabilities now or ever: the bounding and ambient sets emptied (while the
+    process may still do so), the stage's own uid, every set cleared, no_new_privs."""
     last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     for cap in range(last + 1):
         _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"drop capability {cap}")
     _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this task
     data = (ctypes.c_uint32 * 6)()
     _check(_syscall(SYS_CAPSET, header, data), "capset")
@@ -307,12 +308,9 @@ def _exit_with_child(child: int) -> None:
     os._exit(_wait_for(child))
 
 
-def prctl_self(dumpable: bool, die_with_parent: bool) -> None:
-    """The warm parent: not dumpable (no stage may read or trace it), and it dies with the
-    grader."""
-    _libc.prctl(PR_SET_DUMPABLE, int(dumpable), 0, 0, 0)
-    if die_with_parent:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+def not_dumpable() -> None:
+    """The warm parent: no process of another uid may read its memory or trace it."""
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
 
 
 def enter(
@@ -322,8 +320,7 @@ def enter(
     the grader's), exactly ``env``, a root from ``box_mounts`` built on ``base``. Returns in
     the stage process; the processes above it wait and exit with its code."""
     try:
-        _as_stage_user(uid)
-        _unshare()
+        _unshare(uid)
     except OSError as exc:
         os.write(output_fd, f"grader: warm sandbox refused: {exc}\n".encode())
         os._exit(125)
@@ -335,7 +332,8 @@ def enter(
         _new_root(box_mounts, base)
         _libc.sethostname(HOSTNAME, len(HOSTNAME))
         _loopback_up()
-        _no_nested_user_namespaces()
+        if uid is None:
+            _no_nested_user_namespaces()
     except OSError as exc:
         os.write(output_fd, f"grader: warm sandbox refused: {exc}\n".encode())
         os._exit(125)
@@ -343,7 +341,7 @@ def enter(
     if stage:
         _exit_with_child(stage)
     os.setsid()
-    _powerless()
+    _powerless(uid)
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(output_fd, 1)
@@ -351,6 +349,6 @@ def enter(
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     os.chdir(WORK)
     os.environ.clear()
-    os.environ.update(env)
+    os.environ.update(env, PWD=WORK)  # bubblewrap's --chdir sets PWD too
     with contextlib.suppress(AttributeError):
         signal.pthread_sigmask(signal.SIG_SETMASK, [])

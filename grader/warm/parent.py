@@ -11,38 +11,55 @@ pipe, and the reply carries a pidfd of the stage, so the grader can end it safel
 
 from __future__ import annotations
 
+import importlib
 import os
 import runpy
 import select
 import signal
 import socket
 import sys
+import traceback
 
 from grader.sandbox import Mount
 from grader.warm import confine, wire
 
+# Everything a stage imports that costs time, and nothing that runs an op or builds a
+# Keras object (a fork of a process that did would hang or inherit its state).
+WARM_UP = ("numpy", "tensorflow", "keras", "grader.inside.student", "grader.inside.trainer")
 
-def _warm_up() -> None:
-    """Everything a stage imports that costs time, and nothing that runs an op."""
-    import keras  # noqa: F401
-    import numpy  # noqa: F401
-    import tensorflow  # noqa: F401
 
-    from grader.inside import student, trainer  # noqa: F401
+def _run_python(argv: list[str]) -> None:
+    """What ``python -s -P`` would do with ``argv``: ``-m MODULE ARGS`` or ``-c CODE ARGS``;
+    the warm path runs the very command bubblewrap would."""
+    if argv[:3] != [sys.executable, "-s", "-P"] or len(argv) < 5 or argv[3] not in ("-m", "-c"):
+        raise SystemExit(f"grader: the warm parent runs only {sys.executable} -s -P -m|-c")
+    option, target, *rest = argv[3:]
+    if option == "-m":
+        sys.argv = [target, *rest]
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        sys.argv = ["-c", *rest]
+        exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
 
 
 def _stage(request: dict, output_fd: int, sock: socket.socket, base: str) -> None:
-    """In the forked child: confine, then run the stage as ``python -m grader.inside``."""
+    """In the forked child: confine, then run the stage's command line."""
     sock.close()
     os.setsid()  # the grader ends this process group
     mounts = [Mount(**m) for m in request["mounts"]]
     confine.enter(request["uid"], request["env"], mounts, base, output_fd)
-    sys.argv = ["grader.inside", *request["argv"]]
     try:
-        runpy.run_module("grader.inside", run_name="__main__", alter_sys=True)
+        _run_python(request["argv"])
+        code = None
     except SystemExit as exc:
-        os._exit(exc.code if isinstance(exc.code, int) else 1)
-    os._exit(0)
+        code = exc.code
+    except BaseException:  # as Python itself ends: the traceback, then 1
+        traceback.print_exc()
+        code = 1
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    sys.stdout.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
 def _spawn(request: dict, fds: list[int], sock: socket.socket, base: str) -> None:
@@ -85,10 +102,11 @@ def serve(sock: socket.socket, base: str) -> None:
 
 
 def main() -> None:
-    confine.prctl_self(dumpable=False, die_with_parent=True)
+    confine.not_dumpable()  # it ends when the grader closes the socket, dead or not
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader ends it, not a Ctrl-C
     sock = socket.socket(fileno=int(sys.argv[1]))
-    _warm_up()
+    for name in WARM_UP:
+        importlib.import_module(name)
     wire.send(sock, {"ready": os.getpid(), "threads": len(os.listdir("/proc/self/task"))})
     serve(sock, sys.argv[2])
 

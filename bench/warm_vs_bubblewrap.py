@@ -1,0 +1,132 @@
+"""Warm stages against bubblewrap, side by side on the same batches: the examples at the
+standard budget (bundled calibration), tiny-budget submissions (calibrated once before
+timing), and `grader check` on the good notebook. Prints wall and CPU time of each
+command (the grader and every process under it), each stage's start-up (from the grader
+asking for it to its first line) and import time, and the share of a batch's CPU that is
+the model's own training (``fit``, as the stages time it).
+
+Usage: python bench/warm_vs_bubblewrap.py [--data PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.conftest import EXAMPLES, TINY, spec_text  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "datasets" / "cifar10-subset"
+TINY_BATCH = sorted((ROOT / "tests" / "submissions" / "reasons").glob("*.py"))
+MODES = ("warm", "bubblewrap")
+
+
+def timed(argv: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds of a command and everything it started and waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode not in (0, 1, 3):
+        sys.exit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    return wall, cpu, done
+
+
+def stage_figures(out: Path) -> dict[str, list[float]]:
+    """Per stage start-up and import, and each submission's training, from its result."""
+    found: dict[str, list[float]] = {"start": [], "import": [], "train": []}
+    for path in out.glob("*/result.json"):
+        timings = json.loads(path.read_text()).get("timings") or {}
+        for prefix in ("", "trainer_"):
+            if f"{prefix}start_s" in timings:
+                found["start"].append(timings[f"{prefix}start_s"])
+            if f"{prefix}import_s" in timings:
+                found["import"].append(timings[f"{prefix}import_s"])
+        found["train"].append(timings.get("trainer_train_s", timings.get("train_s", 0.0)))
+    return found
+
+
+def grade(mode: str, paths: list[Path], spec: Path | None, data: str, out: Path) -> dict:
+    argv = [sys.executable, "-m", "grader", "grade", *map(str, paths), "--out", str(out)]
+    argv += ["--data", data, "--sandbox", mode, "--jobs", "2", "--force"]
+    if spec is not None:
+        argv += ["--assignment", str(spec.parent)]
+    wall, cpu, _ = timed(argv)
+    figures = stage_figures(out)
+    return {"wall": wall, "cpu": cpu, **figures}
+
+
+def check(mode: str, data: str, out: Path) -> float:
+    notebook = EXAMPLES / "good_cnn_notebook.ipynb"
+    argv = [sys.executable, "-m", "grader", "check", str(notebook), "--data", data]
+    wall, _, _ = timed([*argv, "--sandbox", mode, "--out", str(out)])
+    return wall
+
+
+def median_ms(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:8.0f} ms" if values else "       -   "
+
+
+def report(name: str, rows: dict[str, dict]) -> None:
+    print(f"\n{name}")
+    print(f"  {'':34}" + "".join(f"{mode:>14}" for mode in MODES))
+    lines = {
+        "wall time": lambda r: f"{r['wall']:11.1f} s",
+        "CPU time (grader and children)": lambda r: f"{r['cpu']:11.1f} s",
+        "stage start-up, median": lambda r: median_ms(r["start"]),
+        "stage start-up, largest": lambda r: f"{max(r['start'], default=0) * 1000:8.0f} ms",
+        "TensorFlow import in a stage": lambda r: median_ms(r["import"]),
+        "model training (fit), summed": lambda r: f"{sum(r['train']):11.1f} s",
+        "training's share of the CPU": lambda r: f"{sum(r['train']) / r['cpu']:12.0%}",
+    }
+    for label, show in lines.items():
+        print(f"  {label:34}" + "".join(f"{show(rows[mode]):>14}" for mode in MODES))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=str(DATA))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        reference = folder / "reference"
+        reference.mkdir()
+        shutil.copy2(ROOT / "reference" / "cifar10_cnn" / "solution.py", reference)
+        spec = folder / "tiny" / "assignment.toml"
+        spec.parent.mkdir()
+        spec.write_text(spec_text(**{**TINY, "reference": str(reference)}))
+        # the tiny budget's calibration, once, before anything is timed
+        grade("warm", TINY_BATCH[:1], spec, args.data, folder / "calibrating")
+        examples = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".py", ".ipynb"))
+        standard, tiny, checked = {}, {}, {}
+        for mode in MODES:
+            standard[mode] = grade(mode, examples, None, args.data, folder / f"std-{mode}")
+            tiny[mode] = grade(mode, TINY_BATCH, spec, args.data, folder / f"tiny-{mode}")
+            checked[mode] = check(mode, args.data, folder / f"check-{mode}")
+    print(f"machine: {machine_line()}")
+    report(f"examples, standard budget ({len(examples)} submissions)", standard)
+    report(f"tiny budget ({len(TINY_BATCH)} submissions)", tiny)
+    print("\n`grader check` on good_cnn_notebook.ipynb, wall time")
+    print("  " + "".join(f"{mode:>14}{checked[mode]:8.1f} s" for mode in MODES))
+
+
+def machine_line() -> str:
+    from grader import machine
+
+    found = machine.fingerprint()
+    return f"{found['cpu']['model']}, {found['cores']} cores, oneDNN {found['onednn']}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""The warm path against its reference, bubblewrap: the same probe, run as a stage by
+both, must see the same confinement (ids, root, capabilities, network, writable places,
+environment, processes, descriptors); and the warm machinery itself (start-up, the
+parent's state, an ended stage, a refusal) behaves."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import sandbox
+from grader.assignment import Limits
+from grader.warm import client, confine
+from grader.warm import parent as parent_module
+
+THREADS = "import os; print(len(os.listdir('/proc/self/task')))"
+
+PROBE = r"""
+import ctypes, json, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def writable(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+status = dict(line.split(":\t", 1) for line in open("/proc/self/status").read().splitlines())
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2).close()
+    host_loopback = "reached"
+except OSError as exc:
+    host_loopback = type(exc).__name__
+nested = libc.unshare(0x10000000)
+print(json.dumps({
+    "uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+    "hostname": os.uname().nodename, "root": sorted(os.listdir("/")),
+    "caps": {k: status[k].strip() for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")},
+    "no_new_privs": status["NoNewPrivs"].strip(), "seccomp": status["Seccomp"].strip(),
+    "nested_user_namespace": nested == 0,
+    "host_loopback": host_loopback,
+    "writable": {p: writable(p + "/probe") for p in ("/", "/usr", "/data", "/out", "/tmp",
+                 "/home/student", "/dev/shm", sys.prefix)},
+    "env": sorted(os.environ), "cwd": os.getcwd(),
+    "processes": len([p for p in os.listdir("/proc") if p.isdigit()]),
+    "descriptors": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+    "dev": sorted(os.listdir("/dev")),
+    "hash": hash("grader"),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def listener():
+    sock = socket.create_server(("127.0.0.1", 0))
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def _run(level: str, folder: Path, port: int) -> tuple[dict, sandbox.Exit, str]:
+    isolation = sandbox.Isolation(level, (), os.geteuid() == 0)
+    data, out = folder / "data", folder / "out"
+    for path in (data, out):
+        path.mkdir(exist_ok=True)
+        os.chmod(path, 0o777)
+    box = sandbox.Box(
+        [sys.executable, "-s", "-P", "-c", PROBE, str(port)],
+        {"/data": (data, False), "/out": (out, True)},
+        sandbox.environment(isolation, folder, 2),
+        Limits(),
+        sandbox.PROBE_UID if os.geteuid() == 0 else None,
+    )
+    confined = sandbox.Confined(isolation, box, folder)
+    confined.popen.wait(timeout=120)
+    done = confined.stop()
+    text = confined.output.text()
+    return json.loads(text.strip().splitlines()[-1]), done, text
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory, listener) -> dict[str, dict]:
+    found = {}
+    for level in (sandbox.WARM, sandbox.BUBBLEWRAP):
+        folder = tmp_path_factory.mktemp(level)
+        found[level], done, text = _run(level, folder, listener)
+        assert done.returncode == 0, text
+    client.close_all()
+    return found
+
+
+@pytest.mark.parametrize(
+    "what",
+    ["uid", "gid", "groups", "hostname", "root", "caps", "no_new_privs", "host_loopback",
+     "writable", "env", "cwd", "descriptors", "hash", "nested_user_namespace"],
+)  # fmt: skip
+def test_a_warm_stage_is_confined_as_a_bubblewrap_one(seen, what):
+    assert seen[sandbox.WARM][what] == seen[sandbox.BUBBLEWRAP][what]
+
+
+def test_what_both_paths_hold(seen):
+    warm = seen[sandbox.WARM]
+    assert warm["uid"] != 0 and warm["caps"]["CapEff"] == "0000000000000000"
+    assert warm["caps"]["CapBnd"] == "0000000000000000" and warm["no_new_privs"] == "1"
+    assert warm["host_loopback"] == "ConnectionRefusedError"  # its own loopback, empty
+    assert warm["nested_user_namespace"] == (os.geteuid() == 0)  # refused in a user namespace
+    assert warm["writable"] == {
+        "/": False,
+        "/usr": False,
+        "/data": False,
+        "/out": True,
+        "/tmp": True,
+        "/home/student": True,
+        "/dev/shm": True,
+        sys.prefix: False,
+    }
+    assert warm["processes"] <= 3 and warm["descriptors"][:3] == [0, 1, 2]
+    assert set(warm["dev"]) >= {"null", "zero", "urandom", "shm", "fd"}
+    assert warm["hash"] == seen[sandbox.BUBBLEWRAP]["hash"]  # PYTHONHASHSEED=0 on both
+
+
+def test_the_warm_parent_only_imported_and_holds_nothing(tmp_path):
+    env = sandbox.environment(sandbox.Isolation(sandbox.WARM, (), False), tmp_path, 2)
+    imports_only = subprocess.run(
+        [sys.executable, "-s", "-P", "-c", f"import {', '.join(parent_module.WARM_UP)}; {THREADS}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    parent = client.Parent(env)
+    try:  # the threads the imports start (BLAS servers, parked at fork), no TensorFlow pool
+        assert parent.ready["threads"] == int(imports_only.stdout), imports_only.stderr
+        proc = Path(f"/proc/{parent.process.pid}")
+        assert "cifar" not in (proc / "maps").read_text().lower()  # no data, ever
+        links = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
+        assert sum(link.startswith("socket:") for link in links) == 1  # the grader's only
+        assert all(not link.startswith("/") or link == "/dev/null" for link in links)
+    finally:
+        parent.close()
+    assert parent.process.poll() is not None and not Path(parent.base).exists()
+
+
+def test_a_stage_starts_in_a_tenth_of_a_second_and_can_be_ended(tmp_path, listener):
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    box = sandbox.Box(
+        [sys.executable, "-s", "-P", "-c", "import time; print('up', flush=True); time.sleep(60)"],
+        {},
+        env,
+        Limits(),
+        sandbox.PROBE_UID if os.geteuid() == 0 else None,
+    )
+    client.parent_for(env)  # warm: the import is paid once, before
+    started = time.monotonic()
+    confined = sandbox.Confined(isolation, box, tmp_path)
+    while "up" not in confined.output.text():
+        assert time.monotonic() - started < 5
+        time.sleep(0.005)
+    took = time.monotonic() - started
+    done = confined.stop()
+    assert done.signal == "SIGKILL" and took < 1.0  # the figure itself: bench/warm_vs_bubblewrap.py
+    client.close_all()
+
+
+def test_a_command_other_than_the_stages_python_is_refused(tmp_path):
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    box = sandbox.Box(["/bin/sh", "-c", "echo hi"], {}, env, Limits(), None)
+    confined = sandbox.Confined(isolation, box, tmp_path)
+    confined.popen.wait(timeout=60)
+    done = confined.stop()
+    assert done.returncode != 0 and "runs only" in confined.output.text()
+    client.close_all()
+
+
+def test_the_kernel_supports_what_the_warm_path_needs():
+    assert confine.supported() is None
+    assert confine.trial(sandbox.PROBE_UID if os.geteuid() == 0 else None) is None
