@@ -98,6 +98,8 @@ class Cluster:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a scheduler already gone has nothing to close
             self.client.unregister_worker_plugin(self.plugin.name)
+        with contextlib.suppress(Exception):  # the workers' warm parents, kept per batch
+            self.client.run(sandbox.release)
         with contextlib.suppress(Exception):
             self.client.close(timeout=5)
 
@@ -111,7 +113,8 @@ def quiet() -> None:
 
 
 def expected(sandbox_mode: str) -> sandbox.Isolation:
-    """The isolation every worker must have: bubblewrap, unless told --sandbox process."""
+    """The isolation every worker must have: the full sandbox (warm stages or bubblewrap,
+    each worker's own result says which), unless told --sandbox process."""
     if sandbox_mode == sandbox.PROCESS:
         return sandbox.Isolation(
             sandbox.PROCESS, ("bubblewrap: not used (--sandbox process)",), False

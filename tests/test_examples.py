@@ -214,6 +214,38 @@ def test_reference_reproduces_its_bundled_calibration_run(batch):
 
 
 @pytest.fixture(scope="module")
+def bubblewrap_batch(tmp_path_factory, data_path):
+    """The examples and the reference again at the standard budget, through bubblewrap
+    (the batch above ran on warm stages, the default)."""
+    folder = tmp_path_factory.mktemp("bubblewrap_class")
+    for path in EXAMPLES.iterdir():
+        shutil.copy(path, folder / path.name)
+    shutil.copy(REFERENCE, folder / "reference.py")
+    spec = tmp_path_factory.mktemp("bubblewrap_spec") / "assignment.toml"
+    spec.write_text(spec_text(max_seeds=1))
+    out = tmp_path_factory.mktemp("bubblewrap_out")
+    options = ("--sandbox", "bubblewrap", "--jobs", "2")
+    done = cli(*grade_args([folder], spec, out, data_path, *options))
+    assert done.returncode == 0, done.stderr
+    return results(out)
+
+
+DECIDED = ("status", "accuracy", "score", "passed", "checks", "history", "failure", "seed")
+
+
+def test_warm_stages_and_bubblewrap_grade_bit_identically(batch, bubblewrap_batch):
+    _, _, warm, _ = batch
+    assert set(bubblewrap_batch) <= set(warm) and len(bubblewrap_batch) >= 6
+    for name, other in bubblewrap_batch.items():
+        assert (warm[name]["sandbox"]["level"], other["sandbox"]["level"]) == (
+            "warm",
+            "bubblewrap",
+        )
+        for key in DECIDED:
+            assert warm[name][key] == other[key], (name, key)
+
+
+@pytest.fixture(scope="module")
 def quick_batch(tmp_path_factory, data_path):
     """The same examples at the quick budget `grader check` uses."""
     folder = tmp_path_factory.mktemp("quick_class")

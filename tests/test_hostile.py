@@ -281,6 +281,7 @@ def test_no_stage_reaches_the_process_that_started_it_or_a_sibling(suite):
     assert "REACH-TRIED" in text and "ATTACK-SUCCEEDED" not in text
     visible = json.loads(re.search(r"VISIBLE: (\[.*\])", text)[1])
     assert 1 in visible and len(visible) <= 3  # its own namespace: PID 1 and itself
+    assert "MEM-BLOCKED: 1:" in text  # its namespace's PID 1, another uid's
 
 
 def test_nothing_is_left_for_the_next_submission(suite):

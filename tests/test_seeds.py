@@ -101,9 +101,14 @@ def test_the_report_and_gradebook_show_every_seed(setup, near):
     assert f"graded on {SEEDS} seeds" in page and shown in page
 
 
-def test_graded_again_gives_the_same_seeds_accuracies_and_grade(setup, near, data_path):
+def test_graded_again_on_bubblewrap_gives_the_same_seeds_accuracies_and_grade(
+    setup, near, data_path
+):
+    """Again, through the other way into the sandbox: warm stages and bubblewrap train
+    bit-identically, seed by seed."""
     spec, out = setup
-    again = grade(spec, out, data_path, "--force")
+    again = grade(spec, out, data_path, "--force", "--sandbox", "bubblewrap")
+    assert (near["sandbox"]["level"], again["sandbox"]["level"]) == ("warm", "bubblewrap")
 
     def decided(r: dict) -> dict:
         seeds = {k: v for k, v in r["seeds"].items() if k != "runs"}
