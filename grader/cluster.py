@@ -38,6 +38,7 @@ class Cluster:
     """A Dask scheduler this batch's runs go to, with the sandbox's data on every worker."""
 
     def __init__(self, address: str, grading: data.GradingData, sandbox_mode: str):
+        """``sandbox_mode``: the --sandbox mode every worker detects its sandbox with."""
         try:
             from distributed import Client
         except ImportError:
@@ -52,8 +53,8 @@ class Cluster:
                 f"--cluster {address}: no Dask scheduler answers there ({exc})"
             ) from None
         self.address = address
-        # a worker without bubblewrap refuses, unless the grader was told --sandbox process
-        self.mode = sandbox.PROCESS if sandbox_mode == sandbox.PROCESS else "strict"
+        # a worker without the full sandbox refuses, unless the grader was told process
+        self.mode = "strict" if sandbox_mode == "auto" else sandbox_mode
         from grader import worker
 
         # once per worker, and to every worker that joins or restarts later
@@ -117,9 +118,9 @@ def expected(sandbox_mode: str) -> sandbox.Isolation:
     each worker's own result says which), unless told --sandbox process."""
     if sandbox_mode == sandbox.PROCESS:
         return sandbox.Isolation(
-            sandbox.PROCESS, ("bubblewrap: not used (--sandbox process)",), False
+            sandbox.PROCESS, ("bubblewrap: not used (--sandbox process)",), False, sandbox_mode
         )
-    return sandbox.Isolation(sandbox.BUBBLEWRAP, (), False)
+    return sandbox.Isolation(sandbox.BUBBLEWRAP, (), False, sandbox_mode)
 
 
 def lost(exc: Exception) -> Problem:

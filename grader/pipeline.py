@@ -80,7 +80,7 @@ def context(
     remote = None
     try:
         if cluster_address:
-            remote = cluster.Cluster(cluster_address, grading, isolation.level)
+            remote = cluster.Cluster(cluster_address, grading, isolation.requested)
         else:
             data.write_for_sandbox(grading, scratch / "data")
         settings = run.Settings(

@@ -51,6 +51,7 @@ class Isolation:
     level: str
     missing: tuple[str, ...]
     drop_uid: bool  # as root: each stage runs under a non-root uid of its own
+    requested: str = "auto"  # the --sandbox mode it answers (a cluster's workers detect it)
 
     def to_json(self) -> dict:
         return {
@@ -157,7 +158,7 @@ def detect(mode: str) -> Isolation:
         if mode in ("auto", "strict", level):
             why = works(root)
             if why is None:
-                return Isolation(level, (), root)
+                return Isolation(level, (), root, mode)
             if mode == level:
                 raise UsageError(f"--sandbox {level}: not available here: {why}")
             gaps += (f"{level}: {why}",)
@@ -173,7 +174,7 @@ def detect(mode: str) -> Isolation:
             "0700 folder such as /root)",
         )
     adopt_orphans()
-    return Isolation(PROCESS, gaps + FALLBACK_GAPS, root and not blocked)
+    return Isolation(PROCESS, gaps + FALLBACK_GAPS, root and not blocked, mode)
 
 
 def release() -> None:

@@ -94,8 +94,7 @@ class Dask:
         while time.monotonic() < deadline:
             for nanny in self.workers:
                 for worker in psutil.Process(nanny.pid).children():
-                    running = worker.children(recursive=True)
-                    if any("grader.inside" in " ".join(p.cmdline()) for p in running):
+                    if any(_a_stage(p) for p in worker.children(recursive=True)):
                         return worker
             time.sleep(0.5)
         raise AssertionError("no worker ever ran a submission")
@@ -109,6 +108,18 @@ class Dask:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _a_stage(p: psutil.Process) -> bool:
+    """A sandboxed stage: under bubblewrap, ``python -m grader.inside``; on the warm path,
+    a process the warm parent forked (its command line is the parent's)."""
+    try:
+        line = " ".join(p.cmdline())
+        return "grader.inside" in line or (
+            "grader.warm.parent" in line and "grader.warm.parent" in " ".join(p.parent().cmdline())
+        )
+    except (psutil.Error, AttributeError):
+        return False
 
 
 @pytest.fixture(scope="module")
@@ -262,14 +273,27 @@ def test_scheduler_stopped_mid_batch_keeps_results_and_a_rerun_completes(
             assert result == kept[name]
 
 
-def test_a_worker_without_bubblewrap_refuses_unless_told_process(local, spec, tmp_path, data_path):
+def test_a_worker_without_bubblewrap_refuses_it_unless_told_process(
+    local, spec, tmp_path, data_path
+):
+    """Told --sandbox bubblewrap, a worker without it refuses (with the default, it would
+    run warm stages, which need no bubblewrap)."""
     one = tmp_path / "one"
     one.mkdir()
     shutil.copy(EXAMPLES / "good_cnn.py", one / "good_cnn.py")
     (tmp_path / "bin").mkdir()  # a PATH without bwrap
     bare = Dask(tmp_path / "bare", workers=1, env={"PATH": str(tmp_path / "bin")})
     try:
-        refused = grade(one, spec, tmp_path / "refused", data_path, "--cluster", bare.address)
+        refused = grade(
+            one,
+            spec,
+            tmp_path / "refused",
+            data_path,
+            "--cluster",
+            bare.address,
+            "--sandbox",
+            "bubblewrap",
+        )
         accepted = grade(
             one,
             spec,

@@ -34,7 +34,9 @@ def batch(tmp_path_factory, data_path):
 def _graded(batch, name: str) -> dict:
     r = batch[1][name]
     assert r["status"] == "graded", r["failure"]
-    assert r["accuracy"] is not None and r["accuracy"] > 0.12, r["accuracy"]  # it learned
+    # above chance (0.10): at the tiny budget a search's one trial reaches 0.12 on some
+    # CPUs (an AVX-512 Xeon, warm stages and bubblewrap alike), more on others
+    assert r["accuracy"] is not None and r["accuracy"] > 0.10, r["accuracy"]
     return r
 
 

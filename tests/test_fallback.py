@@ -79,7 +79,9 @@ def test_detached_daemon_is_killed_in_fallback(fallback):
     assert daemons == []
 
 
-def test_strict_refuses_without_bubblewrap(tmp_path, data_path):
+def test_bubblewrap_asked_for_is_refused_without_it(tmp_path, data_path):
+    """Told --sandbox bubblewrap, where bwrap is missing, the grader refuses before
+    grading (with auto or strict it would run warm stages, which need no bubblewrap)."""
     bin_dir = tmp_path / "bin"  # a PATH with Python but no bwrap
     bin_dir.mkdir()
     env = {**os.environ, "PATH": str(bin_dir)}
@@ -91,11 +93,11 @@ def test_strict_refuses_without_bubblewrap(tmp_path, data_path):
         "--out",
         str(tmp_path / "out"),
         "--sandbox",
-        "strict",
+        "bubblewrap",
         env=env,
     )
     assert done.returncode == 2
-    assert "full isolation is not available" in done.stderr
+    assert "--sandbox bubblewrap: not available here" in done.stderr
     assert "bubblewrap is not installed" in done.stderr
     assert not (tmp_path / "out").exists()
     assert shutil.which("bwrap"), "CI installs bubblewrap: the suite must run with it"

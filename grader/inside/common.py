@@ -90,9 +90,9 @@ def main(run: Run, job_path: str) -> None:
     outcome = protocol.new_outcome()
     if "requested_at" in job:  # one clock for the whole machine: the sandbox has no other
         outcome["timings"]["start_s"] = round(time.monotonic() - job["requested_at"], 3)
-    outcome["hash_seed"] = (
-        None if sys.flags.ignore_environment else os.environ.get("PYTHONHASHSEED")
-    )
+    # what the interpreter itself runs with (a warm stage inherits its parent's), not
+    # what a variable asks for: 0 when string hashes are not randomized
+    outcome["hash_seed"] = None if sys.flags.hash_randomization else "0"
     predictions = None
     try:
         predictions = run(job, outcome)
