@@ -18,6 +18,8 @@ MISSING = "module_the_grader_has_not_got"
 # 4 calls exit(), 8 fits for 100 epochs, 9 calls the removed predict_classes).
 PRINTS = f"""import sys
 import {MISSING}
+
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
 print("normalised images:", xtr.shape)
 print("a warning of mine", file=sys.stderr)
 !pip install nothing-at-all

@@ -22,6 +22,8 @@ PROBE = """
 import json
 from pathlib import Path
 from grader import machine, sandbox
+
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
 print(json.dumps([machine.fingerprint()["onednn"],
                   sandbox.environment(sandbox.Isolation("process", (), False), Path("/tmp"), 2)]))
 """

@@ -14,6 +14,8 @@ from grader import assignment, calibration, uncertainty
 from grader.checks import Check
 from tests.conftest import REFERENCE, ROOT, SPEC, cli, results
 
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
+
 TRAP = ROOT / "tests" / "rules" / "linear_prob_loss.py"
 
 

@@ -15,6 +15,8 @@ import pytest
 from grader import assignment, calibration, data
 from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, grade_args, results, spec_text
 
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
+
 SUB = EXAMPLES / "good_cnn.py"
 SEEDS = 3
 

@@ -72,6 +72,7 @@ DEV_LINKS = {
     "core": "/proc/kcore",
 }
 HOSTNAME = b"sandbox"
+REFUSED = 125  # the exit code of a stage the kernel would not confine
 
 
 class Refused(OSError):
@@ -304,8 +305,11 @@ def _wait_for(child: int) -> int:
             )
 
 
-def _exit_with_child(child: int) -> None:
-    os._exit(_wait_for(child))
+def _only_in_child(pid: int) -> None:
+    """After a fork: the parent waits for the child and exits with its code; the child
+    goes on."""
+    if pid:
+        os._exit(_wait_for(pid))
 
 
 def not_dumpable() -> None:
@@ -321,27 +325,19 @@ def enter(
     the stage process; the processes above it wait and exit with its code."""
     try:
         _unshare(uid)
-    except OSError as exc:
-        os.write(output_fd, f"grader: warm sandbox refused: {exc}\n".encode())
-        os._exit(125)
-    pid1 = os.fork()
-    if pid1:
-        _exit_with_child(pid1)
-    try:  # PID 1 of the new namespaces
+        _only_in_child(os.fork())  # PID 1 of the new namespaces from here
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _new_root(box_mounts, base)
         _libc.sethostname(HOSTNAME, len(HOSTNAME))
         _loopback_up()
         if uid is None:
             _no_nested_user_namespaces()
+        _only_in_child(os.fork())  # the stage from here; PID 1 reaps orphans
+        os.setsid()
+        _powerless(uid)
     except OSError as exc:
         os.write(output_fd, f"grader: warm sandbox refused: {exc}\n".encode())
-        os._exit(125)
-    stage = os.fork()
-    if stage:
-        _exit_with_child(stage)
-    os.setsid()
-    _powerless(uid)
+        os._exit(REFUSED)
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(output_fd, 1)

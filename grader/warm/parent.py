@@ -69,7 +69,7 @@ def _spawn(request: dict, fds: list[int], sock: socket.socket, base: str) -> Non
         try:
             _stage(request, output_fd, sock, base)
         finally:
-            os._exit(125)
+            os._exit(confine.REFUSED)
     os.close(output_fd)
     pidfd = os.pidfd_open(pid)
     wire.send(sock, {"started": pid}, [pidfd])
