@@ -12,14 +12,14 @@ from grader.inside.transcript import Transcript
 from grader.report import notebook
 from tests.conftest import SUBMISSIONS, cli, grade_args, results, tiny_batch
 
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
+
 NOTEBOOK = SUBMISSIONS / "errors_then_model.ipynb"
 MISSING = "module_the_grader_has_not_got"
 # Appended after the fixture's cells, so its cells keep their numbers (3 raises NameError,
 # 4 calls exit(), 8 fits for 100 epochs, 9 calls the removed predict_classes).
 PRINTS = f"""import sys
 import {MISSING}
-
-pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
 print("normalised images:", xtr.shape)
 print("a warning of mine", file=sys.stderr)
 !pip install nothing-at-all

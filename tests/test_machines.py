@@ -18,12 +18,12 @@ from grader import machine
 from tests.conftest import EXAMPLES, TINY, tiny_batch
 from tests.test_calibration import XEON
 
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
+
 PROBE = """
 import json
 from pathlib import Path
 from grader import machine, sandbox
-
-pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
 print(json.dumps([machine.fingerprint()["onednn"],
                   sandbox.environment(sandbox.Isolation("process", (), False), Path("/tmp"), 2)]))
 """

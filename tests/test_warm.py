@@ -20,12 +20,12 @@ from grader.assignment import Limits
 from grader.warm import client, confine
 from grader.warm import parent as parent_module
 
+pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
+
 THREADS = "import os; print(len(os.listdir('/proc/self/task')))"
 
 PROBE = r"""
 import ctypes, json, os, socket, sys
-
-pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
 libc = ctypes.CDLL(None, use_errno=True)
 def writable(path):
     try:
