@@ -73,6 +73,8 @@ def context(
     """Load the data once per batch and lay out what every sandbox shares (on a cluster:
     ship it to every worker)."""
     budget = assignment.spec.budget_named(budget_name)
+    if not cluster_address:
+        sandbox.prepare(isolation, budget.threads)
     grading = data.for_budget(data.load(data_arg), budget.train_images, budget.test_images)
     threading.Thread(target=plots.warm_up, daemon=True).start()
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
