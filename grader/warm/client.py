@@ -61,6 +61,8 @@ class Parent:
         self.base = tempfile.mkdtemp(prefix="grader-warm-")  # where each stage builds its root
         os.chmod(self.base, 0o755)
         self.sock, theirs = wire.pair()
+        # what the parent says, read only if it fails; open as long as it runs (close())
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-s", "-P", "-m", "grader.warm.parent", str(theirs.fileno())]
             + [self.base],
@@ -69,12 +71,14 @@ class Parent:
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         theirs.close()
         self.replies: queue.Queue = queue.Queue()
         self.stages: dict[int, Stage] = {}
+        self.ended_early: dict[int, int] = {}  # ended before its request had its reply
         self.lock = threading.Lock()  # one request and its reply at a time
+        self.stages_lock = threading.Lock()
         self.ready = self._ready()
         threading.Thread(target=self._listen, daemon=True).start()
 
@@ -88,7 +92,9 @@ class Parent:
             self.sock.settimeout(None)
         if not message or "ready" not in message:
             self.process.kill()
-            why = self.process.stderr.read().decode(errors="replace").strip()[-400:]
+            self.process.wait()
+            self.log.seek(0)
+            why = self.log.read().decode(errors="replace").strip()[-400:]
             raise WarmFailed(f"the warm parent did not start: {why or message}")
         return message
 
@@ -105,7 +111,10 @@ class Parent:
                 self.replies.put(None)
                 return
             if "ended" in message:
-                stage = self.stages.pop(message["ended"], None)
+                with self.stages_lock:
+                    stage = self.stages.pop(message["ended"], None)
+                    if stage is None:
+                        self.ended_early[message["ended"]] = message["code"]
                 if stage is not None:
                     stage.end(message["code"])
             else:
@@ -126,10 +135,15 @@ class Parent:
                 wire.send(self.sock, request, [write])
                 reply = self.replies.get(timeout=60)
                 if reply is None:
-                    raise WarmFailed("the warm parent stopped answering")
+                    raise OSError("it ended")
                 message, fds = reply
                 stage = Stage(message["started"], fds[0], os.fdopen(read, "rb"))
-                self.stages[stage.pid] = stage
+            with self.stages_lock:
+                code = self.ended_early.pop(stage.pid, None)
+                if code is None:
+                    self.stages[stage.pid] = stage
+            if code is not None:
+                stage.end(code)
         except (OSError, queue.Empty) as exc:
             os.close(read)
             raise WarmFailed(f"the warm parent stopped answering ({exc})") from None
@@ -142,6 +156,7 @@ class Parent:
             self.sock.close()
         self.process.kill()
         self.process.wait()
+        self.log.close()
         shutil.rmtree(self.base, ignore_errors=True)
 
 
