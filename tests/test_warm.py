@@ -69,13 +69,15 @@ def listener():
 
 def _run(level: str, folder: Path, port: int) -> tuple[dict, sandbox.Exit, str]:
     isolation = sandbox.Isolation(level, (), os.geteuid() == 0)
-    data, out = folder / "data", folder / "out"
-    for path in (data, out):
+    data, out, job = folder / "data", folder / "out", folder / "job"
+    for path in (data, out, job):
         path.mkdir(exist_ok=True)
         os.chmod(path, 0o777)
     box = sandbox.Box(
         [sys.executable, "-s", "-P", "-c", PROBE, str(port)],
-        {"/data": (data, False), "/out": (out, True)},
+        # a bind under /tmp, as a Python environment under /tmp has (a fresh clone): the
+        # folders on its way must not change /tmp's mode
+        {"/data": (data, False), "/out": (out, True), "/tmp/job": (job, False)},
         sandbox.environment(isolation, folder, 2),
         Limits(),
         sandbox.PROBE_UID if os.geteuid() == 0 else None,

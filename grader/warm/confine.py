@@ -230,9 +230,10 @@ def _apply(m: Mount, root: str) -> None:
         _bind(m, target)
     elif m.kind == "symlink":
         os.symlink(m.source, target)
-    elif m.kind == "dir":
-        os.makedirs(target, exist_ok=True)
-        os.chmod(target, m.perms)
+    elif m.kind == "dir":  # as bubblewrap's --dir: the mode applies to a new folder only
+        if not os.path.isdir(target):
+            os.makedirs(target)
+            os.chmod(target, m.perms)
     elif m.kind == "tmpfs":
         os.makedirs(target, exist_ok=True)
         _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={m.perms:o},size={m.size}")
