@@ -13,7 +13,6 @@ measurements are in ``../shared/docs/research/warm-stages.md``.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import fcntl
 import os
@@ -103,8 +102,8 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 
 def supported() -> str | None:
-    """None when this machine can run warm stages, else why not (checked by a real trial
-    in ``grader/warm/client.py``; this only rules out what needs no trial)."""
+    """None when this machine may run warm stages, else why not; what needs a real trial
+    is ``trial``'s."""
     if platform.machine() not in SYS_PIVOT_ROOT:
         return f"no system call table for {platform.machine()}"
     if not Path("/proc/self/ns/user").exists():
@@ -347,5 +346,4 @@ def enter(
     os.chdir(WORK)
     os.environ.clear()
     os.environ.update(env, PWD=WORK)  # bubblewrap's --chdir sets PWD too
-    with contextlib.suppress(AttributeError):
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
