@@ -46,6 +46,7 @@ def _stage(request: dict, output_fd: int, sock: socket.socket, base: str) -> Non
     """In the forked child: confine, then run the stage's command line."""
     sock.close()
     os.setsid()  # the grader ends this process group
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has it
     mounts = [Mount(**m) for m in request["mounts"]]
     confine.enter(request["uid"], request["env"], mounts, base, output_fd)
     try:
