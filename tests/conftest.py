@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -30,6 +31,12 @@ TINY = {
     "check_budget": "standard",
     "max_seeds": 1,  # more seeds near a threshold: only where a test is about it
 }
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """Two workers at most: each grades its batches with up to two jobs on the machine's
+    cores, and the limits the tests set leave room for two batches side by side, not more."""
+    return min(2, os.cpu_count() or 1)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -53,6 +53,7 @@ def _fault_cases(tmp_path: Path, data_path: str) -> dict[str, tuple[list[str], i
     }
 
 
+@pytest.mark.slow  # "no calibration" and "crash" start a batch
 @pytest.mark.parametrize("case", ["missing data", "no calibration", "crash"])
 def test_a_fault_of_the_grader_still_writes_results_json(tmp_path, data_path, case):
     args, status, words = _fault_cases(tmp_path, data_path)[case]
@@ -82,6 +83,7 @@ def test_the_spec_picks_the_submission_and_lists_rivals(tmp_path):
     assert "*.ipynb" in rivals.problem.hint
 
 
+@pytest.mark.slow
 def test_classroom_result_junit_and_gradescope_visibility(tmp_path, data_path):
     spec = tmp_path / "assignment.toml"
     spec.write_text(spec_text(**TINY).replace(*HIDE_ACCURACY))
@@ -143,6 +145,7 @@ def _autograde(tmp_path: Path, data_path: str, submission: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs the autograder as root")
 def test_run_autograder_grades_the_notebook_as_an_unprivileged_user(tmp_path, data_path):
     blocked = sandbox.uid_blocked()  # test_fallback checks what happens then
