@@ -188,6 +188,24 @@ def test_a_command_other_than_the_stages_python_is_refused(tmp_path):
     client.close_all()
 
 
+def test_a_stage_gone_before_the_grader_looks_is_still_supervised(tmp_path, monkeypatch):
+    """A stage can end, and be reaped by its warm parent, before the grader looks at its
+    process (CI, under load: a NoSuchProcess that cost a batch its exit status)."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert sandbox._process(gone.pid) is None
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    argv = [sys.executable, "-s", "-P", "-c", "raise SystemExit(3)"]
+    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    monkeypatch.setattr(sandbox, "_process", lambda pid: None)  # the look came too late
+    confined = sandbox.Confined(isolation, box, tmp_path)
+    confined.popen.wait(timeout=60)
+    assert confined.watch(time.monotonic() + 60) is None
+    assert confined.stop().returncode == 3
+    client.close_all()
+
+
 def test_the_kernel_supports_what_the_warm_path_needs():
     assert confine.supported() is None
     assert confine.trial(sandbox.PROBE_UID if os.geteuid() == 0 else None) is None
