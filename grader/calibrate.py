@@ -73,6 +73,9 @@ def run_line(run: dict) -> str:
     )
 
 
+WAITING = "grader: another grader is calibrating this reference now; waiting for its file"
+
+
 def ensure(ctx: Context, allowed: bool) -> Context:
     """The context with its calibration: found, else made now (and kept), else refused."""
     budget = ctx.settings.budget
@@ -84,15 +87,29 @@ def ensure(ctx: Context, allowed: bool) -> Context:
                 f"{missing}. Run `grader calibrate --budget {ctx.budget_name}` with the "
                 "same --assignment and --data, or drop --no-calibrate"
             ) from None
-        seeds = seeds_from(ctx, DEFAULT_SEEDS)
-        terminal.say(f"grader: {missing}")
-        terminal.say(
-            f"grader: calibrating now with {len(seeds)} seeds (kept for next time; "
-            "`grader calibrate` does this ahead of time)"
-        )
-        found = make(ctx, seeds)
-        terminal.say(f"grader: wrote {found.path}")
+        with calibration.one_maker(ctx.assignment, lambda: terminal.say(WAITING)):
+            found = _made_meanwhile(ctx) or _make_now(ctx, missing)
     return replace(ctx, calibration=found)
+
+
+def _made_meanwhile(ctx: Context) -> Calibration | None:
+    """The calibration another grader made while this one waited for it."""
+    try:
+        return calibration.find(ctx.assignment, ctx.budget_name, ctx.settings.budget, ctx.data)
+    except NoCalibration:
+        return None
+
+
+def _make_now(ctx: Context, missing: NoCalibration) -> Calibration:
+    seeds = seeds_from(ctx, DEFAULT_SEEDS)
+    terminal.say(f"grader: {missing}")
+    terminal.say(
+        f"grader: calibrating now with {len(seeds)} seeds (kept for next time; "
+        "`grader calibrate` does this ahead of time)"
+    )
+    found = make(ctx, seeds)
+    terminal.say(f"grader: wrote {found.path}")
+    return found
 
 
 def relate(quick: Context, standard: Context) -> Calibration:

@@ -8,11 +8,14 @@ only for the data, budget, reference and library versions it was measured with (
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import platform
 import statistics
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -233,6 +236,28 @@ def every(assignment: Assignment) -> list[Calibration]:
     """The calibration files beside the reference solutions."""
     folder = assignment.reference_dir / FOLDER
     return [c for c in map(_load, sorted(folder.glob("*.json"))) if c is not None]
+
+
+@contextlib.contextmanager
+def one_maker(assignment: Assignment, waiting: Callable[[], None]) -> Iterator[None]:
+    """One grader at a time makes a calibration beside this reference: another, started
+    meanwhile (a second batch, a second test worker), waits and then finds the file
+    instead of training the reference again. Where the folder cannot take a lock file,
+    no lock: writing the calibration there fails with its own message."""
+    path = assignment.reference_dir / FOLDER / ".making"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError:
+        yield
+        return
+    with path.open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 class NoCalibration(UsageError):

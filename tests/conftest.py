@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -40,11 +41,19 @@ def pytest_xdist_auto_num_workers(config) -> int:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def tiny_reference(tmp_path_factory) -> Path:
-    """A private copy of the reference folder (solution only), so the tiny budget's
-    calibration never lands in the project."""
-    folder = tmp_path_factory.mktemp("reference")
-    shutil.copy2(REFERENCE, folder / REFERENCE.name)
+def tiny_reference(tmp_path_factory, worker_id: str) -> Path:
+    """A copy of the reference folder (solution only), so the tiny budget's calibration
+    never lands in the project. One for the whole run: xdist's workers share it, and the
+    first grading that needs the calibration makes it while the other worker waits."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / "tiny-reference"
+    with open(root / "tiny-reference.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not folder.is_dir():
+            folder.mkdir()
+            shutil.copy2(REFERENCE, folder / REFERENCE.name)
     TINY["reference"] = str(folder)
     return folder
 

@@ -3,9 +3,11 @@
 No training here: the runs are written by hand; test_reproducibility trains for real.
 """
 
+import fcntl
 import json
 import random
 import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -149,6 +151,29 @@ def test_an_unwritable_calibration_folder_is_a_clear_error(spec, subset):
     (spec.reference_dir / "calibrations").write_text("a file where the folder goes")
     with pytest.raises(UsageError, match="cannot write the calibration into"):
         _write(spec, subset)
+
+
+def test_one_grader_at_a_time_makes_a_calibration(spec):
+    """A second grader that finds the reference being calibrated waits for the first,
+    saying so (it then finds the first one's file: calibrate.ensure)."""
+    path = spec.reference_dir / calibration.FOLDER / ".making"
+    path.parent.mkdir()
+    waited, entered = threading.Event(), threading.Event()
+
+    def second() -> None:
+        with calibration.one_maker(spec, waited.set):
+            entered.set()
+
+    with path.open("a") as first:
+        fcntl.flock(first, fcntl.LOCK_EX)
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert waited.wait(10) and not entered.wait(0.5)
+    thread.join(10)
+    assert entered.is_set()
+    calls: list[int] = []
+    with calibration.one_maker(spec, lambda: calls.append(1)):  # nobody else: no wait
+        assert calls == []
 
 
 # Machines: a calibration knows the CPU it was measured on; the key does not include it,
