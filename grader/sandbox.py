@@ -493,9 +493,11 @@ class Confined:
 
     def watch(self, deadline: float) -> str | None:
         """One look at the tree and the folders; the breached limit, if any."""
-        tree = [] if self.root is None else [self.root]
-        with contextlib.suppress(psutil.Error):
-            tree += [] if self.root is None else self.root.children(recursive=True)
+        tree = []
+        if self.root is not None:
+            tree.append(self.root)
+            with contextlib.suppress(psutil.Error):
+                tree += self.root.children(recursive=True)
         self.seen.update((p.pid, p) for p in tree)
         sizes: dict[psutil.Process, int] = {}
         threads = 0

@@ -125,12 +125,13 @@ def _sandbox_processes() -> list[psutil.Process]:
         try:
             uid = p.info["uids"].real
             line = " ".join(p.info["cmdline"] or [])
-            theirs = any(a.pid in others for a in p.parents())
+            suspect = (
+                61000 <= uid < 61300 or f"sleep {DAEMON_SECONDS}" in line or "grader.inside" in line
+            )
+            if suspect and not any(a.pid in others for a in p.parents()):
+                found.append(p)
         except (psutil.Error, TypeError):
             continue
-        suspect = 61000 <= uid < 61300 or f"sleep {DAEMON_SECONDS}" in line
-        if not theirs and (suspect or "grader.inside" in line):
-            found.append(p)
     return found
 
 
@@ -164,7 +165,9 @@ def suite(request, tmp_path_factory, data_path):
     try:
         # The attacks that end at a limit first, side by side: the honest runs fill the
         # other slots while they wait (4 jobs on 2 cores).
-        ordered = sorted(folder.iterdir(), key=lambda p: EXPECTED.get(p.stem, "g")[0] == "graded")
+        ordered = sorted(
+            folder.iterdir(), key=lambda p: EXPECTED.get(p.stem, ("graded",))[0] == "graded"
+        )
         done = cli("grade", *map(str, ordered), "--out", str(out), "--jobs", "4", *common, env=env)
         alone_out = tmp_path_factory.mktemp("alone")
         alone = cli("grade", str(folder / "honest.py"), "--out", str(alone_out), *common)
