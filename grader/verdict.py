@@ -472,6 +472,13 @@ def from_run(
             "Python itself died: a crash in native code, or the system stopping "
             "it; the end of the output may say why.",
         )
+        if ran.exit.peak_tasks >= FULL_SHARE * limits.processes:  # a fork or thread bomb
+            crashed = Problem(
+                "resources",
+                f"your code filled the limit of {limits.processes} processes and threads, "
+                f"and the run ended without a result ({ended})",
+                hints.LIMIT_HINTS["processes"],
+            )
         return _after_failure(crashed, ran, limits, script)
     record = ran.outcome["failure"]
     if record is None:

@@ -87,3 +87,18 @@ def test_short_output_is_kept_whole():
     kept = Output(keep=1000)
     kept.add(b"hello\n")
     assert kept.text() == "hello\n"
+
+
+def test_only_the_stages_own_process_keeps_the_error_records(tmp_path):
+    from grader.inside import heartbeat
+
+    keep = heartbeat.keep_failed(tmp_path)
+    pid = os.fork()
+    if pid == 0:  # a fork of the student's code (a fork bomb's child) writes nothing
+        keep([{"exception": "BlockingIOError", "message": "from a fork"}])
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert not (tmp_path / protocol.FAILED_SO_FAR).exists()
+    keep([{"exception": "BlockingIOError", "message": "from the stage"}])
+    records = json.loads((tmp_path / protocol.FAILED_SO_FAR).read_text())
+    assert records[0]["message"] == "from the stage"

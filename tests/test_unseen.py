@@ -131,7 +131,7 @@ def test_a_build_model_that_never_returns_stops_at_the_code_time_limit(batch):
 
 def test_a_fork_bomb_is_a_process_limit_verdict(batch):
     f = _failure(batch, "fork_bomb")
-    assert f["kind"] == "resources" and "processes and threads" in f["message"]
+    assert f["kind"] == "resources" and "processes and threads" in f["message"], f
 
 
 def test_the_class_overview_says_a_failed_run_failed_to_run(batch):

@@ -244,3 +244,18 @@ def test_a_fork_bomb_whose_forks_failed_in_its_children_names_the_process_limit(
     oom = {**fork, "exception": "MemoryError", "message": ""}  # a hang after it: a timeout
     hung = replace(ran, running={**ran.running, "errors": [oom]})
     assert verdict.from_run(hung, limits).kind == "timeout"
+
+
+def test_a_run_that_ended_without_a_result_after_filling_the_process_table_names_the_limit():
+    from grader.assignment import Limits
+    from grader.run import RunOutput
+    from grader.sandbox import Exit
+
+    def ended(tasks: int) -> RunOutput:
+        return RunOutput(Exit(1, None, None, 9.0, 300, tasks), "student", None, None, None, "")
+
+    limits = Limits(processes=512)
+    bomb = verdict.from_run(ended(505), limits)
+    assert bomb.kind == "resources" and "filled the limit of 512 processes" in bomb.message
+    assert "exit status 1" in bomb.message and bomb.hint == verdict.hints.LIMIT_HINTS["processes"]
+    assert verdict.from_run(ended(110), limits).kind == "crashed"  # TensorFlow's own threads

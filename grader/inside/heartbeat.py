@@ -26,9 +26,13 @@ def _student_line(frame: FrameType | None) -> tuple[str, int] | None:
 
 def keep_failed(folder: Path):
     """A function that writes the code's error records so far, whole: a stage that dies
-    later (a native crash after an out-of-memory error) still leaves what went wrong."""
+    later (a native crash after an out-of-memory error) still leaves what went wrong.
+    Only the stage's own process writes: the forks of a fork bomb would race on one file."""
+    pid = os.getpid()
 
     def write(records: list[dict]) -> None:
+        if os.getpid() != pid:
+            return
         tmp = folder / f".{protocol.FAILED_SO_FAR}"
         tmp.write_text(json.dumps(records[: protocol.KEPT_FAILED]))
         os.replace(tmp, folder / protocol.FAILED_SO_FAR)
