@@ -193,7 +193,8 @@ def prepare(isolation: Isolation, threads: int) -> None:
 
 
 def release() -> None:
-    """End the batch's warm parents: a finished batch leaves no process behind."""
+    """The batch is done with its warm parents: they end any stage it left, and stay warm
+    for the next command (``GRADER_WARM_IDLE_S``, 300 s by default; 0: they end now)."""
     from grader.warm import client
 
     client.close_all()

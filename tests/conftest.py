@@ -40,6 +40,15 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return min(2, os.cpu_count() or 1)
 
 
+def pytest_sessionfinish(session) -> None:
+    """The warm parents the suite's commands kept warm end with it (in the controller,
+    once every worker is done)."""
+    if not hasattr(session.config, "workerinput"):
+        from grader.warm import client
+
+        client.stop_all()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def tiny_reference(tmp_path_factory, worker_id: str) -> Path:
     """A copy of the reference folder (solution only), so the tiny budget's calibration

@@ -117,22 +117,33 @@ def _other_workers() -> set[int]:
     return {p.pid for p in psutil.Process(os.getppid()).children()} - {os.getpid()}
 
 
-def _sandbox_processes() -> list[psutil.Process]:
-    """Processes any submission could have left: sandbox uids, the daemon, our stages. One
-    that escaped its run has lost its place in the tree, so it is under no other worker."""
+def _sandbox_processes(warm_folder: Path) -> list[psutil.Process]:
+    """Processes any submission could have left: sandbox uids, the daemon, our stages, and
+    anything still under this batch's own warm parent (it stays warm after the batch; its
+    socket is in ``warm_folder``). One that escaped its run has lost its place in the tree,
+    so it is under no other worker, and no warm parent serving other graders."""
     found, others = [], _other_workers()
     for p in psutil.process_iter(["uids", "cmdline"]):
         try:
             uid = p.info["uids"].real
             line = " ".join(p.info["cmdline"] or [])
+            above = [(a.pid, " ".join(a.cmdline())) for a in p.parents()]
+            ours = [a for a in above if str(warm_folder) in a[1]]
+            elsewhere = any(pid in others or "grader.warm.parent" in a for pid, a in above)
             suspect = (
                 61000 <= uid < 61300 or f"sleep {DAEMON_SECONDS}" in line or "grader.inside" in line
             )
-            if suspect and not any(a.pid in others for a in p.parents()):
+            if ours or (suspect and not elsewhere):
                 found.append(p)
         except (psutil.Error, TypeError):
             continue
     return found
+
+
+def _end_warm_parent(warm_folder: Path) -> None:
+    for p in psutil.process_iter(["cmdline"]):
+        if str(warm_folder) in " ".join(p.info["cmdline"] or []):
+            p.kill()
 
 
 @pytest.fixture(scope="module", params=[sandbox.WARM, sandbox.BUBBLEWRAP])
@@ -160,7 +171,10 @@ def suite(request, tmp_path_factory, data_path):
         "MARKER_PATH": str(Path("/tmp") / f"{marker}-unpickled"),
     }
     _write_suite(folder, values)
-    env = {**os.environ, secret_name: secret}
+    # a warm parent of this batch's own (it outlives the batch, as any does): what is still
+    # under it afterwards was left by a submission
+    warm_folder = tmp_path_factory.mktemp("warm")
+    env = {**os.environ, secret_name: secret, "XDG_RUNTIME_DIR": str(warm_folder)}
     common = ["--data", data_path, "--assignment", str(spec), "--sandbox", request.param]
     try:
         # The attacks that end at a limit first, side by side: the honest runs fill the
@@ -170,10 +184,12 @@ def suite(request, tmp_path_factory, data_path):
         )
         done = cli("grade", *map(str, ordered), "--out", str(out), "--jobs", "4", *common, env=env)
         alone_out = tmp_path_factory.mktemp("alone")
-        alone = cli("grade", str(folder / "honest.py"), "--out", str(alone_out), *common)
+        alone = cli("grade", str(folder / "honest.py"), "--out", str(alone_out), *common, env=env)
+        leftovers = _sandbox_processes(warm_folder)
     finally:
         listener.close()
         home_secret.unlink()
+        _end_warm_parent(warm_folder)
     assert done.returncode == 0, done.stderr[-3000:]
     assert alone.returncode == 0, alone.stderr[-3000:]
     return {
@@ -185,7 +201,7 @@ def suite(request, tmp_path_factory, data_path):
         "secret": secret,
         "values": values,
         "stderr": done.stderr,
-        "leftovers": _sandbox_processes(),
+        "leftovers": leftovers,
         "level": request.param,
     }
 

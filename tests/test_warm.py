@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from grader import sandbox
@@ -141,18 +142,59 @@ def test_the_warm_parent_only_imported_and_holds_nothing(tmp_path):
         text=True,
         timeout=300,
     )
-    parent = client.Parent(env)
+    parent = client.connect(env, idle_s=0)  # a parent of its own, ended with its last grader
+    proc = Path(f"/proc/{parent.pid}")
+    base = os.readlink(proc / "cwd")  # where its stages build their roots
     try:  # the threads the imports start (BLAS servers, parked at fork), no TensorFlow pool
         assert parent.ready["threads"] == int(imports_only.stdout), imports_only.stderr
-        proc = Path(f"/proc/{parent.process.pid}")
         assert "cifar" not in (proc / "maps").read_text().lower()  # no data, ever
-        # its descriptors but stderr (the grader's log of it)
+        # its descriptors but stderr (its log)
         links = [os.readlink(fd) for fd in (proc / "fd").iterdir() if fd.name != "2"]
-        assert sum(link.startswith("socket:") for link in links) == 1  # the grader's only
+        assert sum(link.startswith("socket:") for link in links) == 2  # listening; this grader
         assert all(not link.startswith("/") or link == "/dev/null" for link in links)
+        assert Path(base).is_dir() and os.stat(base).st_mode & 0o777 == 0o755
     finally:
         parent.close()
-    assert parent.process.poll() is not None and not Path(parent.base).exists()
+    assert psutil.wait_procs([psutil.Process(parent.pid)], timeout=10)[0]  # it ended
+    assert not Path(base).exists()
+
+
+def test_a_parent_outlives_its_command_and_serves_the_next_one_warm(tmp_path):
+    """The next command connects to the parent the last one started, and a grader that
+    goes away takes its running stages with it."""
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    argv = [sys.executable, "-s", "-P", "-c", "import time; time.sleep(60)"]
+    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    first = client.connect(env, idle_s=30)
+    stage = first.spawn(box.argv, box.env, box.uid, sandbox.mounts(box))
+    first.close()  # its command ended: the stage it left ends with it
+    assert psutil.wait_procs([psutil.Process(stage.pid)], timeout=10)[0]
+    started = time.monotonic()
+    second = client.connect(env, idle_s=30)
+    assert second.pid == first.pid and time.monotonic() - started < 1.0  # no import again
+    second.close()
+    assert psutil.Process(second.pid).is_running()  # still warm
+    if os.geteuid() == 0:  # another user cannot even reach its socket
+        path = next(client._folder().glob("*.sock"))
+        knock = "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)"
+        knock += ".connect(sys.argv[1])"
+        other = subprocess.run(
+            [sys.executable, "-c", knock, str(path)], user=65534, capture_output=True, text=True
+        )
+        assert "PermissionError" in other.stderr, other.stderr
+    client.stop_all()
+    assert psutil.wait_procs([psutil.Process(second.pid)], timeout=10)[0]
+
+
+def test_parents_listen_in_a_folder_of_their_users_alone(monkeypatch):
+    folder = client._folder()
+    assert os.stat(folder).st_mode & 0o777 == 0o700 and os.stat(folder).st_uid == os.geteuid()
+    monkeypatch.setenv("GRADER_WARM_IDLE_S", "soon")
+    with pytest.raises(client.WarmFailed, match="GRADER_WARM_IDLE_S"):
+        client.idle_seconds()
+    monkeypatch.setenv("GRADER_WARM_IDLE_S", "0")
+    assert client.idle_seconds() == 0
 
 
 def test_a_stage_starts_in_a_tenth_of_a_second_and_can_be_ended(tmp_path, listener):

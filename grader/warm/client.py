@@ -1,23 +1,34 @@
 """The grader's side of the warm path (trusted side): a warm parent per stage
 environment, asked for each stage; the handle it gives back is watched and ended by
-``sandbox.Confined`` as a bubblewrap process is."""
+``sandbox.Confined`` as a bubblewrap process is. A parent outlives the command that
+started it (``GRADER_WARM_IDLE_S`` seconds idle, 300 by default; 0 ends it with the last
+batch), so the next command on this machine starts warm."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import functools
+import hashlib
+import json
 import os
 import queue
-import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
-import tempfile
+import sysconfig
 import threading
+import time
 from dataclasses import asdict
+from pathlib import Path
 
 from grader.warm import wire
 
 READY_TIMEOUT_S = 180  # importing TensorFlow on a busy machine
+HELLO_TIMEOUT_S = 30  # a running parent greets a grader at once; a busy machine aside
+IDLE_S = 300.0  # how long a parent waits for the next command, unless GRADER_WARM_IDLE_S
 
 
 class WarmFailed(RuntimeError):
@@ -55,48 +66,31 @@ class Stage:
 
 
 class Parent:
-    """One warm parent process and the stages it forked."""
+    """A connection to a warm parent, and the stages it forked for this grader."""
 
-    def __init__(self, env: dict[str, str]):
-        self.base = tempfile.mkdtemp(prefix="grader-warm-")  # where each stage builds its root
-        os.chmod(self.base, 0o755)
-        self.sock, theirs = wire.pair()
-        # what the parent says, read only if it fails; open as long as it runs (close())
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-s", "-P", "-m", "grader.warm.parent", str(theirs.fileno())]
-            + [self.base],
-            env=env,
-            cwd=self.base,
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        theirs.close()
+    def __init__(self, path: Path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.sock.connect(str(path))
+            if wire.peer_uid(self.sock) != os.geteuid():
+                raise OSError(f"{path} is not served by this user")
+            self.sock.settimeout(HELLO_TIMEOUT_S)
+            self.ready, _ = wire.receive(self.sock)
+            self.sock.settimeout(None)
+        except (OSError, ValueError) as exc:
+            self.sock.close()
+            raise WarmFailed(f"no warm parent answers at {path} ({exc})") from None
+        if not self.ready or "ready" not in self.ready:  # it was ending as we connected
+            self.sock.close()
+            raise WarmFailed(f"the warm parent at {path} was ending")
+        self.pid: int = self.ready["ready"]
+        self.lost = False
         self.replies: queue.Queue = queue.Queue()
         self.stages: dict[int, Stage] = {}
         self.ended_early: dict[int, int] = {}  # ended before its request had its reply
         self.lock = threading.Lock()  # one request and its reply at a time
         self.stages_lock = threading.Lock()
-        self.ready = self._ready()
         threading.Thread(target=self._listen, daemon=True).start()
-
-    def _ready(self) -> dict:
-        self.sock.settimeout(READY_TIMEOUT_S)
-        try:
-            message, _ = wire.receive(self.sock)
-        except (OSError, ValueError) as exc:
-            message = {"error": str(exc)}
-        finally:
-            self.sock.settimeout(None)
-        if not message or "ready" not in message:
-            self.process.kill()
-            self.process.wait()
-            self.log.seek(0)
-            why = self.log.read().decode(errors="replace").strip()[-400:]
-            raise WarmFailed(f"the warm parent did not start: {why or message}")
-        return message
 
     def _listen(self) -> None:
         """Route the parent's messages: replies to requests, and stages that ended."""
@@ -106,6 +100,7 @@ class Parent:
             except OSError:
                 message, fds = None, []
             if message is None:
+                self.lost = True
                 for stage in list(self.stages.values()):
                     stage.end(-signal.SIGKILL)  # the parent died, and its stages with it
                 self.replies.put(None)
@@ -152,12 +147,98 @@ class Parent:
         return stage
 
     def close(self) -> None:
+        """This grader is done: the parent ends any stage of its still running, and goes on
+        serving others until it has been idle for its time. (Shut down first: a close
+        alone would wait for the thread that reads it.)"""
         with contextlib.suppress(OSError):
-            self.sock.close()
-        self.process.kill()
-        self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.base, ignore_errors=True)
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+def _folder() -> Path:
+    """Where this user's warm parents listen: a folder only this user can enter (stages
+    never see it: their root has neither /tmp nor /run of the machine)."""
+    root = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp")
+    folder = root / f"grader-warm-{os.geteuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    found = folder.lstat()
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.geteuid() or found.st_mode & 0o077:
+        raise WarmFailed(f"{folder} is not a folder of this user's alone: remove it")
+    return folder
+
+
+@functools.cache
+def _installed() -> bytes:
+    """What a parent was started from: this Python, its packages (the folder changes when
+    one is installed or removed) and the grader's own code, byte for byte."""
+    packages = Path(sysconfig.get_paths()["purelib"])
+    digest = hashlib.sha256(f"{sys.executable}\0{packages.stat().st_mtime_ns}".encode())
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def _name(env: dict[str, str], idle_s: float) -> str:
+    """One parent per stage environment (TensorFlow and Keras read it at import), Python,
+    packages, grader code and idle time."""
+    digest = hashlib.sha256(_installed())
+    digest.update(json.dumps([sorted(env.items()), idle_s]).encode())
+    return digest.hexdigest()[:24]
+
+
+def _start(env: dict[str, str], path: Path, idle_s: float) -> subprocess.Popen:
+    """A new parent, in a session of its own: it outlives this command."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # a parent that died without removing it
+    with open(path.with_suffix(".log"), "wb") as log:  # read only if it fails to start
+        return subprocess.Popen(
+            [sys.executable, "-s", "-P", "-m", "grader.warm.parent", str(path), str(idle_s)],
+            env=env,
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
+
+
+def _started(process: subprocess.Popen, path: Path) -> Parent:
+    """The new parent, once its socket appears (after its imports)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            why = path.with_suffix(".log").read_text(errors="replace").strip()[-400:]
+            raise WarmFailed(f"the warm parent did not start: {why or 'no socket in time'}")
+        time.sleep(0.02)
+    return Parent(path)
+
+
+def idle_seconds() -> float:
+    """How long a parent waits for the next command (``GRADER_WARM_IDLE_S``)."""
+    given = os.environ.get("GRADER_WARM_IDLE_S", "")
+    try:
+        seconds = float(given) if given else IDLE_S
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise WarmFailed(f"GRADER_WARM_IDLE_S={given!r} is not a number of seconds (0 or more)")
+    return seconds
+
+
+def connect(env: dict[str, str], idle_s: float | None = None) -> Parent:
+    """The warm parent for ``env``: the one already running, or a new one. One grader at
+    a time starts it; the others wait for it, and do not import TensorFlow themselves."""
+    idle_s = idle_seconds() if idle_s is None else idle_s
+    folder = _folder()
+    path = folder / f"{_name(env, idle_s)}.sock"
+    with open(path.with_suffix(".lock"), "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with contextlib.suppress(WarmFailed):
+            return Parent(path)
+        return _started(_start(env, path, idle_s), path)
 
 
 _parents: dict[tuple, Parent] = {}
@@ -165,18 +246,30 @@ _parents_lock = threading.Lock()
 
 
 def parent_for(env: dict[str, str]) -> Parent:
-    """The warm parent for this exact stage environment (TensorFlow and Keras read it at
-    import), started on first use and kept for the batch."""
+    """This grader's connection to the warm parent for this exact stage environment, made
+    on first use and kept for the batch."""
     key = tuple(sorted(env.items()))
     with _parents_lock:
         found = _parents.get(key)
-        if found is None or found.process.poll() is not None:
-            found = _parents[key] = Parent(env)
+        if found is None or found.lost:
+            found = _parents[key] = connect(env)
         return found
 
 
 def close_all() -> None:
+    """This grader's batch is done: its connections close (its parents stay warm)."""
     with _parents_lock:
         for parent in _parents.values():
             parent.close()
         _parents.clear()
+
+
+def stop_all() -> None:
+    """Ask every warm parent of this user to end once its graders are done (the test
+    suite, at its end)."""
+    with contextlib.suppress(WarmFailed):
+        for path in _folder().glob("*.sock"):
+            with contextlib.suppress(WarmFailed, OSError):
+                parent = Parent(path)
+                wire.send(parent.sock, {"stop": True})
+                parent.close()

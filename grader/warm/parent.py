@@ -1,16 +1,20 @@
 """The warm parent: imports NumPy, TensorFlow, Keras and the stages' code once, then forks
-each stage the grader asks for (``python -s -P -m grader.warm.parent SOCKET_FD BASE``).
+each stage a grader asks for (``python -s -P -m grader.warm.parent SOCKET_PATH IDLE_S``).
+It outlives one command: the graders of its user that need the same stage environment
+connect to its socket, and it ends after ``IDLE_S`` seconds with none.
 
 It runs no TensorFlow op and builds no Keras object (a forked child of a process that
 did would hang or inherit state), holds no data, and is never reachable from a stage:
 it is not dumpable, and each stage confines itself (``confine.enter``) before it runs.
 Its environment is the stages' environment exactly, as TensorFlow and Keras read it at
 import. Messages are ``wire`` packets; a request carries the stage's output
-pipe, and the reply carries a pidfd of the stage, so the grader can end it safely.
+pipe, and the reply carries a pidfd of the stage, so the grader can end it safely. A
+grader's stages end when its connection does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import runpy
@@ -18,6 +22,8 @@ import select
 import signal
 import socket
 import sys
+import tempfile
+import time
 import traceback
 
 from grader.sandbox import Mount
@@ -42,9 +48,10 @@ def _run_python(argv: list[str]) -> None:
         exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
 
 
-def _stage(request: dict, output_fd: int, sock: socket.socket, base: str) -> None:
+def _stage(request: dict, output_fd: int, sockets: list[socket.socket], base: str) -> None:
     """In the forked child: confine, then run the stage's command line."""
-    sock.close()
+    for sock in sockets:  # the listening socket and every grader's connection
+        sock.close()
     os.setsid()  # the grader ends this process group
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has it
     mounts = [Mount(**m) for m in request["mounts"]]
@@ -63,53 +70,134 @@ def _stage(request: dict, output_fd: int, sock: socket.socket, base: str) -> Non
     os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
-def _spawn(request: dict, fds: list[int], sock: socket.socket, base: str) -> None:
-    output_fd = fds[0]
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _stage(request, output_fd, sock, base)
-        finally:
-            os._exit(confine.REFUSED)
-    os.close(output_fd)
-    pidfd = os.pidfd_open(pid)
-    wire.send(sock, {"started": pid}, [pidfd])
-    os.close(pidfd)
+class Server:
+    """The graders connected to this parent and the stages each of them asked for. One
+    thread only: a fork of a process with other threads of its own could inherit a held
+    lock."""
 
+    def __init__(self, listener: socket.socket, base: str):
+        self.listener, self.base = listener, base
+        self.graders: list[socket.socket] = []
+        self.owners: dict[int, socket.socket] = {}  # each running stage's grader
+        self.stopping = False
 
-def _reap(sock: socket.socket) -> None:
-    """Report every stage that ended: its pid and code as the grader's Popen would."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+    def serve(self, idle_s: float) -> None:
+        """Fork a stage per request; end after ``idle_s`` with no grader and no stage, or
+        once a grader asked it to stop and none is left."""
+        last = time.monotonic()
+        while True:
+            listening = [] if self.stopping else [self.listener]
+            ready, _, _ = select.select([*listening, *self.graders], [], [], 0.02)
+            self._reap()
+            for sock in ready:
+                if sock is self.listener:
+                    self._accept()
+                else:
+                    self._request(sock)
+            if self.graders or self.owners:
+                last = time.monotonic()
+            elif self.stopping or time.monotonic() - last >= idle_s:
+                return
+
+    def _accept(self) -> None:
+        """A grader of this parent's own user; anyone else is closed at once."""
+        sock, _ = self.listener.accept()
+        if wire.peer_uid(sock) != os.getuid():
+            sock.close()
             return
+        wire.send(sock, {"ready": os.getpid(), "threads": len(os.listdir("/proc/self/task"))})
+        self.graders.append(sock)
+
+    def _request(self, sock: socket.socket) -> None:
+        try:
+            request, fds = wire.receive(sock)
+        except (OSError, ValueError):
+            request, fds = None, []
+        if request is None:  # that grader ended or closed: its stages end with it
+            self._drop(sock)
+        elif request.get("stop"):
+            self.stopping = True
+        else:
+            self._spawn(request, fds, sock)
+
+    def _spawn(self, request: dict, fds: list[int], sock: socket.socket) -> None:
+        output_fd = fds[0]
+        pid = os.fork()
         if pid == 0:
-            return
-        wire.send(sock, {"ended": pid, "code": os.waitstatus_to_exitcode(status)})
+            try:
+                _stage(request, output_fd, [self.listener, *self.graders], self.base)
+            finally:
+                os._exit(confine.REFUSED)
+        os.close(output_fd)
+        self.owners[pid] = sock
+        pidfd = os.pidfd_open(pid)
+        try:
+            wire.send(sock, {"started": pid}, [pidfd])
+        except OSError:  # its grader is gone already
+            self._drop(sock)
+        finally:
+            os.close(pidfd)
+
+    def _drop(self, sock: socket.socket) -> None:
+        if sock in self.graders:
+            self.graders.remove(sock)
+        sock.close()
+        for pid, owner in self.owners.items():  # not reaped yet: the pid is still theirs
+            if owner is sock:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def _reap(self) -> None:
+        """Report every stage that ended to its grader: its pid and code as Popen would."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            owner = self.owners.pop(pid, None)
+            if owner in self.graders:
+                with contextlib.suppress(OSError):
+                    wire.send(owner, {"ended": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
-def serve(sock: socket.socket, base: str) -> None:
-    """Fork a stage per request until the grader closes the socket."""
-    while True:
-        ready, _, _ = select.select([sock], [], [], 0.02)
-        _reap(sock)
-        if not ready:
-            continue
-        request, fds = wire.receive(sock)
-        if request is None:
-            return
-        _spawn(request, fds, sock, base)
+def _listen(path: str) -> socket.socket:
+    """The socket graders connect to, at ``path`` only once the imports are done: a grader
+    that connects finds a warm parent."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    staged = f"{path}.{os.getpid()}"
+    listener.bind(staged)
+    listener.listen()
+    os.replace(staged, path)
+    return listener
+
+
+def _unlink_if_ours(path: str, inode: int) -> None:
+    """A parent that ends removes its socket, unless a newer parent's took its place."""
+    with contextlib.suppress(OSError):
+        if os.stat(path).st_ino == inode:
+            os.unlink(path)
 
 
 def main() -> None:
-    confine.not_dumpable()  # it ends when the grader closes the socket, dead or not
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the grader ends it, not a Ctrl-C
-    sock = socket.socket(fileno=int(sys.argv[1]))
+    confine.not_dumpable()  # it ends idle, or when asked to stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # its graders end it, not a Ctrl-C
+    path, idle_s = sys.argv[1], float(sys.argv[2])
     for name in WARM_UP:
         importlib.import_module(name)
-    wire.send(sock, {"ready": os.getpid(), "threads": len(os.listdir("/proc/self/task"))})
-    serve(sock, sys.argv[2])
+    base = tempfile.mkdtemp(prefix="grader-warm-")  # where each stage builds its root
+    os.chmod(base, 0o755)
+    os.chdir(base)
+    listener = _listen(path)
+    inode = os.stat(path).st_ino
+    try:
+        Server(listener, base).serve(idle_s)
+    finally:
+        _unlink_if_ours(path, inode)
+        listener.close()
+        os.chdir("/")
+        os.rmdir(base)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,15 @@
-"""Messages between the grader and its warm parent: one JSON object per packet of a
-``SOCK_SEQPACKET`` socket pair, with descriptors passed alongside (``SCM_RIGHTS``)."""
+"""Messages between a grader and its warm parent: one JSON object per packet of a
+``SOCK_SEQPACKET`` connection, with descriptors passed alongside (``SCM_RIGHTS``)."""
 
 from __future__ import annotations
 
 import array
 import json
 import socket
+import struct
 
 MAX_MESSAGE = 2**22  # a request names every mount and variable of a stage
 MAX_FDS = 4
-
-
-def pair() -> tuple[socket.socket, socket.socket]:
-    return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 
 
 def send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
@@ -29,3 +26,9 @@ def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
     return (json.loads(data) if data else None), list(fds)
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user of the process at the other end, as the kernel saw it connect."""
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
