@@ -75,8 +75,10 @@ class Server:
     thread only: a fork of a process with other threads of its own could inherit a held
     lock."""
 
-    def __init__(self, listener: socket.socket, base: str):
-        self.listener, self.base = listener, base
+    def __init__(self, path: str, base: str):
+        self.path, self.base = path, base
+        self.listener = _listen(path)
+        self.inode = os.stat(path).st_ino
         self.graders: list[socket.socket] = []
         self.owners: dict[int, socket.socket] = {}  # each running stage's grader
         self.stopping = False
@@ -99,6 +101,15 @@ class Server:
             elif self.stopping or time.monotonic() - last >= idle_s:
                 return
 
+    def stop(self) -> None:
+        """No new grader: the socket goes at once (the next command starts a new parent);
+        the graders connected finish."""
+        self.stopping = True
+        with contextlib.suppress(OSError):  # unless a newer parent's took its place
+            if os.stat(self.path).st_ino == self.inode:
+                os.unlink(self.path)
+        self.listener.close()  # one that connected meanwhile finds it ending
+
     def _accept(self) -> None:
         """A grader of this parent's own user; anyone else is closed at once."""
         sock, _ = self.listener.accept()
@@ -116,7 +127,7 @@ class Server:
         if request is None:  # that grader ended or closed: its stages end with it
             self._drop(sock)
         elif request.get("stop"):
-            self.stopping = True
+            self.stop()
         else:
             self._spawn(request, fds, sock)
 
@@ -173,13 +184,6 @@ def _listen(path: str) -> socket.socket:
     return listener
 
 
-def _unlink_if_ours(path: str, inode: int) -> None:
-    """A parent that ends removes its socket, unless a newer parent's took its place."""
-    with contextlib.suppress(OSError):
-        if os.stat(path).st_ino == inode:
-            os.unlink(path)
-
-
 def main() -> None:
     confine.not_dumpable()  # it ends idle, or when asked to stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # its graders end it, not a Ctrl-C
@@ -189,13 +193,11 @@ def main() -> None:
     base = tempfile.mkdtemp(prefix="grader-warm-")  # where each stage builds its root
     os.chmod(base, 0o755)
     os.chdir(base)
-    listener = _listen(path)
-    inode = os.stat(path).st_ino
+    server = Server(path, base)
     try:
-        Server(listener, base).serve(idle_s)
+        server.serve(idle_s)
     finally:
-        _unlink_if_ours(path, inode)
-        listener.close()
+        server.stop()
         os.chdir("/")
         os.rmdir(base)
 
