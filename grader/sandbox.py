@@ -438,6 +438,7 @@ class Exit:
     wall_s: float
     peak_rss_mb: float
     peak_tasks: int = 0  # the most processes and threads its tree was seen to have
+    refused: bool = False  # the warm path could not confine it: it never ran
 
 
 class Confined:
@@ -559,6 +560,7 @@ class Confined:
             round(time.monotonic() - self.started, 3),
             round(self.peak),
             self.peak_tasks,
+            getattr(self.popen, "refused", False),  # a warm stage's parent says
         )
 
     def _signal(self, code: int) -> str | None:

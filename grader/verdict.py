@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from grader import hints, printed, sandbox
 from grader.assignment import Limits
 from grader.inside import protocol
+from grader.results import LOST
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,7 +34,7 @@ FAILURE_KINDS = (
     "crashed",
     "environment",
     "rejected",
-    "lost",  # the grading machine died under it (a cluster worker): not the student's doing
+    "lost",  # the machine died under it (a cluster worker), or its sandbox could not start
     "grader",  # the grader's own code failed in the sandbox: not the student's doing
 )
 GRADER_FAULT_HINT = (
@@ -295,6 +296,22 @@ def _grader_fault(record: dict) -> Problem:
     return Problem("grader", message[:500], GRADER_FAULT_HINT)
 
 
+def _refused(ran: RunOutput) -> Problem:
+    """The sandbox could not start the run: no verdict on the code, which never ran; the
+    next run grades it again."""
+    why = next(
+        (line for line in ran.output.splitlines() if line.startswith("grader: warm sandbox")),
+        "grader: warm sandbox refused",
+    )
+    return Problem(
+        LOST,
+        f"the grader's sandbox could not start this run ({printed.scrub(why)[:300]}); this "
+        "is not a verdict on your code, which did not run",
+        "nothing to change in your code: it will be graded again when the grader runs again "
+        "(the instructor can choose --sandbox bubblewrap)",
+    )
+
+
 def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
     """A watchdog or a kernel limit ended the run: name the limit and its value."""
     by_breach = {
@@ -457,6 +474,8 @@ def from_run(
     ran: RunOutput, limits: Limits, max_params: int | None = None, script: bool = False
 ) -> Problem | None:
     """Why a run ended without a grade, or None when it ended well."""
+    if ran.exit.refused:
+        return _refused(ran)
     limited = _limit(ran, limits)
     if limited:
         return _after_failure(limited, ran, limits, script)

@@ -251,3 +251,35 @@ def test_a_stage_gone_before_the_grader_looks_is_still_supervised(tmp_path, monk
 def test_the_kernel_supports_what_the_warm_path_needs():
     assert confine.supported() is None
     assert confine.trial(sandbox.PROBE_UID if os.geteuid() == 0 else None) is None
+
+
+def test_a_stage_the_kernel_would_not_confine_is_no_verdict_on_the_code(tmp_path):
+    """A refusal comes from the parent, out of the code's reach: a stage whose own code
+    exits with the refusal's status is still the code's doing."""
+    from grader import verdict
+    from grader.run import RunOutput
+
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    uid = sandbox.PROBE_UID if os.geteuid() == 0 else None
+    argv = [sys.executable, "-s", "-P", "-c", f"raise SystemExit({confine.REFUSED})"]
+
+    def run(binds: dict) -> tuple[sandbox.Exit, str]:
+        confined = sandbox.Confined(
+            isolation, sandbox.Box(argv, binds, env, Limits(), uid), tmp_path
+        )
+        confined.popen.wait(timeout=60)
+        return confined.stop(), confined.output.text()
+
+    done, output = run({"/data": (tmp_path / "gone", False)})  # nothing there to bind
+    assert done.refused and done.returncode == confine.REFUSED, output
+    problem = verdict.from_run(RunOutput(done, "student", None, None, None, output), Limits())
+    assert problem.kind == "lost" and "could not start this run" in problem.message
+    assert "warm sandbox refused" in problem.message and "graded again" in problem.hint
+    forged, output = run({})
+    assert not forged.refused and forged.returncode == confine.REFUSED, output
+    assert (
+        verdict.from_run(RunOutput(forged, "student", None, None, None, output), Limits()).kind
+        == "crashed"
+    )
+    client.close_all()

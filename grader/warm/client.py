@@ -43,10 +43,11 @@ class Stage:
     def __init__(self, pid: int, pidfd: int, stdout):
         self.pid, self.pidfd, self.stdout = pid, pidfd, stdout
         self.returncode: int | None = None
+        self.refused = False  # the kernel would not confine it: it never ran
         self._ended = threading.Event()
 
-    def end(self, code: int) -> None:
-        self.returncode = code
+    def end(self, code: int, refused: bool = False) -> None:
+        self.returncode, self.refused = code, refused
         self._ended.set()
         with contextlib.suppress(OSError):
             os.close(self.pidfd)
@@ -87,7 +88,7 @@ class Parent:
         self.lost = False
         self.replies: queue.Queue = queue.Queue()
         self.stages: dict[int, Stage] = {}
-        self.ended_early: dict[int, int] = {}  # ended before its request had its reply
+        self.ended_early: dict[int, tuple] = {}  # ended before its request had its reply
         self.lock = threading.Lock()  # one request and its reply at a time
         self.stages_lock = threading.Lock()
         threading.Thread(target=self._listen, daemon=True).start()
@@ -108,10 +109,11 @@ class Parent:
             if "ended" in message:
                 with self.stages_lock:
                     stage = self.stages.pop(message["ended"], None)
+                    ended = message["code"], bool(message.get("refused"))
                     if stage is None:
-                        self.ended_early[message["ended"]] = message["code"]
+                        self.ended_early[message["ended"]] = ended
                 if stage is not None:
-                    stage.end(message["code"])
+                    stage.end(*ended)
             else:
                 self.replies.put((message, fds))
 
@@ -134,11 +136,11 @@ class Parent:
                 message, fds = reply
                 stage = Stage(message["started"], fds[0], os.fdopen(read, "rb"))
             with self.stages_lock:
-                code = self.ended_early.pop(stage.pid, None)
-                if code is None:
+                ended = self.ended_early.pop(stage.pid, None)
+                if ended is None:
                     self.stages[stage.pid] = stage
-            if code is not None:
-                stage.end(code)
+            if ended is not None:
+                stage.end(*ended)
         except (OSError, queue.Empty) as exc:
             os.close(read)
             raise WarmFailed(f"the warm parent stopped answering ({exc})") from None

@@ -13,6 +13,7 @@ measurements are in ``../shared/docs/research/warm-stages.md``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -312,17 +313,31 @@ def _only_in_child(pid: int) -> None:
         os._exit(_wait_for(pid))
 
 
+def refused(refused_fd: int | None) -> None:
+    """End a stage that could not be confined, saying so out of its code's reach."""
+    if refused_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(refused_fd, b"refused")
+    os._exit(REFUSED)
+
+
 def not_dumpable() -> None:
     """The warm parent: no process of another uid may read its memory or trace it."""
     _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "not dumpable")
 
 
 def enter(
-    uid: int | None, env: dict[str, str], box_mounts: list[Mount], base: str, output_fd: int
+    uid: int | None,
+    env: dict[str, str],
+    box_mounts: list[Mount],
+    base: str,
+    output_fd: int,
+    refused_fd: int | None = None,
 ) -> None:
     """Confine the calling process (a fresh child of the warm parent): ``uid`` (None: keep
     the grader's), exactly ``env``, a root from ``box_mounts`` built on ``base``. Returns in
-    the stage process; the processes above it wait and exit with its code."""
+    the stage process; the processes above it wait and exit with its code. A refusal is
+    also written to ``refused_fd``, which the stage never holds: its code cannot forge one."""
     try:
         _unshare(uid)
         _only_in_child(os.fork())  # PID 1 of the new namespaces from here
@@ -337,7 +352,7 @@ def enter(
         _powerless(uid)
     except OSError as exc:
         os.write(output_fd, f"grader: warm sandbox refused: {exc}\n".encode())
-        os._exit(REFUSED)
+        refused(refused_fd)
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(output_fd, 1)

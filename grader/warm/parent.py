@@ -48,14 +48,16 @@ def _run_python(argv: list[str]) -> None:
         exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
 
 
-def _stage(request: dict, output_fd: int, sockets: list[socket.socket], base: str) -> None:
+def _stage(
+    request: dict, output_fd: int, refused_fd: int, sockets: list[socket.socket], base: str
+) -> None:
     """In the forked child: confine, then run the stage's command line."""
     for sock in sockets:  # the listening socket and every grader's connection
         sock.close()
     os.setsid()  # the grader ends this process group
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has it
     mounts = [Mount(**m) for m in request["mounts"]]
-    confine.enter(request["uid"], request["env"], mounts, base, output_fd)
+    confine.enter(request["uid"], request["env"], mounts, base, output_fd, refused_fd)
     try:
         _run_python(request["argv"])
         code = None
@@ -81,6 +83,7 @@ class Server:
         self.inode = os.stat(path).st_ino
         self.graders: list[socket.socket] = []
         self.owners: dict[int, socket.socket] = {}  # each running stage's grader
+        self.refusals: dict[int, int] = {}  # each running stage's pipe that says it was refused
         self.stopping = False
 
     def serve(self, idle_s: float) -> None:
@@ -133,14 +136,19 @@ class Server:
 
     def _spawn(self, request: dict, fds: list[int], sock: socket.socket) -> None:
         output_fd = fds[0]
+        said, refused_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                _stage(request, output_fd, [self.listener, *self.graders], self.base)
+                os.close(said)
+                _stage(request, output_fd, refused_fd, [self.listener, *self.graders], self.base)
             finally:
-                os._exit(confine.REFUSED)
+                confine.refused(refused_fd)
         os.close(output_fd)
+        os.close(refused_fd)
+        os.set_blocking(said, False)
         self.owners[pid] = sock
+        self.refusals[pid] = said
         pidfd = os.pidfd_open(pid)
         try:
             wire.send(sock, {"started": pid}, [pidfd])
@@ -168,9 +176,16 @@ class Server:
             if pid == 0:
                 return
             owner = self.owners.pop(pid, None)
+            said = self.refusals.pop(pid)
+            try:  # its writers have all ended: the stage and the processes above it
+                refused = bool(os.read(said, 64))
+            except BlockingIOError:
+                refused = False
+            os.close(said)
+            code = os.waitstatus_to_exitcode(status)
             if owner in self.graders:
                 with contextlib.suppress(OSError):
-                    wire.send(owner, {"ended": pid, "code": os.waitstatus_to_exitcode(status)})
+                    wire.send(owner, {"ended": pid, "code": code, "refused": refused})
 
 
 def _listen(path: str) -> socket.socket:
