@@ -5,6 +5,7 @@ scheduler stops, and the test labels never sent to a worker."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -65,20 +66,23 @@ class Dask:
             assert time.monotonic() < deadline, "the scheduler did not start"
             time.sleep(0.2)
         self.address = json.loads(file.read_text())["address"]
-        self.workers = [
-            self._start(
-                "worker", self.address, "--nthreads", "1", "--name", f"w{i + 1}", "--no-dashboard"
-            )
-            for i in range(workers)
-        ]
+        # each worker's warm parents listen in a folder of its own, as on machines of
+        # their own: a stage under one of them is that worker's
+        self.warm = [folder / f"warm-w{i + 1}" for i in range(workers)]
+        self.workers = []
+        for i, warm in enumerate(self.warm):
+            warm.mkdir(mode=0o700, exist_ok=True)
+            args = ("worker", self.address, "--nthreads", "1", "--name", f"w{i + 1}")
+            self.workers.append(self._start(*args, "--no-dashboard", XDG_RUNTIME_DIR=str(warm)))
         self._wait_for(workers)
 
-    def _start(self, *args: str) -> subprocess.Popen:
+    def _start(self, *args: str, **variables: str) -> subprocess.Popen:
         log = (self.folder / f"{args[0]}-{len(list(self.folder.glob('*.log')))}.log").open("w")
         env = {
             **os.environ,
             "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",  # one retry (README)
             **self.env,
+            **variables,
         }
         return subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, env=env)
 
@@ -92,14 +96,20 @@ class Dask:
         """A worker process (under its nanny) that is running a submission right now."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for nanny in self.workers:
+            for nanny, warm in zip(self.workers, self.warm, strict=True):
                 for worker in psutil.Process(nanny.pid).children():
-                    if any(_a_stage(p) for p in worker.children(recursive=True)):
+                    below = [*worker.children(recursive=True), *_warm_stages(warm)]
+                    if any(_a_stage(p) for p in below):
                         return worker
             time.sleep(0.5)
         raise AssertionError("no worker ever ran a submission")
 
     def stop(self) -> None:
+        for warm in self.warm:  # the workers' warm parents end with them
+            for p in psutil.process_iter(["cmdline"]):
+                if str(warm) in " ".join(p.info["cmdline"] or []):
+                    with contextlib.suppress(psutil.Error):
+                        p.kill()
         for proc in [*self.workers, self.scheduler]:
             if proc.poll() is None:
                 proc.terminate()
@@ -108,6 +118,16 @@ class Dask:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _warm_stages(warm: Path) -> list[psutil.Process]:
+    """The processes under the warm parents that listen in ``warm``."""
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if str(warm) in " ".join(p.info["cmdline"] or []):
+                found += p.children(recursive=True)
+    return found
 
 
 def _a_stage(p: psutil.Process) -> bool:
