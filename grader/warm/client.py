@@ -72,7 +72,8 @@ class Parent:
     def __init__(self, path: Path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.sock.connect(str(path))
+            with wire.address(path) as name:
+                self.sock.connect(name)
             if wire.peer_uid(self.sock) != os.geteuid():
                 raise OSError(f"{path} is not served by this user")
             self.sock.settimeout(HELLO_TIMEOUT_S)

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+from pathlib import Path
 
 from grader.sandbox import Mount
 from grader.warm import confine, wire
@@ -193,7 +194,8 @@ def _listen(path: str) -> socket.socket:
     that connects finds a warm parent."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     staged = f"{path}.{os.getpid()}"
-    listener.bind(staged)
+    with wire.address(Path(staged)) as name:
+        listener.bind(name)
     listener.listen()
     os.replace(staged, path)
     return listener

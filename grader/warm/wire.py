@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import array
+import contextlib
 import json
+import os
 import socket
 import struct
+from collections.abc import Iterator
+from pathlib import Path
 
 MAX_MESSAGE = 2**22  # a request names every mount and variable of a stage
 MAX_FDS = 4
@@ -32,3 +36,14 @@ def peer_uid(sock: socket.socket) -> int:
     """The user of the process at the other end, as the kernel saw it connect."""
     creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return struct.unpack("3i", creds)[1]
+
+
+@contextlib.contextmanager
+def address(path: Path) -> Iterator[str]:
+    """A name for the socket at ``path`` short enough for AF_UNIX (108 bytes), however
+    deep its folder: through a descriptor of the folder."""
+    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{folder}/{path.name}"
+    finally:
+        os.close(folder)
