@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from grader import sandbox
-from grader.assignment import Limits
+from grader.spec_types import Limits
 
 
 def timed(argv: list[str], env: dict) -> float:

@@ -20,10 +20,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grader import __version__, machine, results
-from grader.assignment import AccuracyScale, Assignment, Budget
+from grader.assignment import Assignment
 from grader.data import GradingData
 from grader.errors import UsageError
 from grader.scoring import Scale, scale_from
+from grader.spec_types import AccuracyScale, Budget
 from grader.uncertainty import Relation, fit
 
 FOLDER = "calibrations"  # beside the reference solutions

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from grader.errors import UsageError
 
 if TYPE_CHECKING:
-    from grader.assignment import Rule
+    from grader.spec_types import Rule
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from grader import __version__
 from grader.errors import GraderFault, UsageError
 
 DEFAULT_OUT = "grader-results"
-LIMIT_FLAGS = [  # flag, field of assignment.Limits, type, unit
+LIMIT_FLAGS = [  # flag, field of spec_types.Limits, type, unit
     ("--wall-time", "wall_time_s", float, "S"),
     ("--code-time", "code_time_s", float, "S"),
     ("--memory", "memory_mb", int, "MB"),
@@ -352,7 +352,7 @@ def _stop(args: argparse.Namespace, message: str, status: int) -> int:
     course's tools (Gradescope, GitHub Classroom), which must never be left without one."""
     print(f"grader: error: {message}", file=sys.stderr)
     if args.command in ("check", "grade"):
-        from grader.commands import record_fault
+        from grader.commands.fault import record_fault
 
         try:
             record_fault(args, message)

@@ -74,7 +74,7 @@ class Cluster:
         """How many runs the workers take at once."""
         return max(1, sum(self.client.nthreads().values()))
 
-    def run(self, sub: collect.Submission, settings: run.Settings) -> run.RunOutput:
+    def run(self, sub: collect.Submission, settings: run.Settings) -> sandbox.RunOutput:
         """One run on some worker; the scheduler moves it elsewhere when its worker dies."""
         from distributed import KilledWorker
         from distributed.client import FutureCancelledError
@@ -159,9 +159,9 @@ def pack(sub: collect.Submission) -> dict:
     }
 
 
-def from_wire(got: dict) -> run.RunOutput:
+def from_wire(got: dict) -> sandbox.RunOutput:
     predictions = got["predictions"]
-    return run.RunOutput(
+    return sandbox.RunOutput(
         sandbox.Exit(**got["exit"]),
         got["stage"],
         None if got["outcome"] is None else json.loads(got["outcome"]),

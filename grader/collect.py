@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import verdict
-from grader.assignment import GRADABLE, SUBMISSION_FILES
 from grader.errors import UsageError
 from grader.inside.errors import excerpt
+from grader.spec_types import GRADABLE, SUBMISSION_FILES
 from grader.verdict import Problem
 
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}

@@ -32,13 +32,14 @@ from grader import (
     uncertainty,
     verdict,
 )
-from grader.assignment import STANDARD, Assignment, Limits
+from grader.assignment import Assignment
 from grader.calibration import Calibration
 from grader.collect import Submission
 from grader.errors import GraderFault, UsageError
 from grader.inside import protocol
 from grader.report import notebook, plots, publish
 from grader.similarity import model as similar
+from grader.spec_types import STANDARD, Limits
 from grader.verdict import Problem
 
 
@@ -121,7 +122,7 @@ def cache_key(sub: Submission, ctx: Context) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-def _died_after(ran: run.RunOutput | None) -> list[dict]:
+def _died_after(ran: sandbox.RunOutput | None) -> list[dict]:
     """The errors the code of a run that died had raised before (none left an outcome)."""
     return ((ran and ran.running) or {}).get("errors", [])
 
@@ -169,11 +170,11 @@ class Measured:
     outcome: dict
     accuracy: float | None
     confusion: list[list[int]] | None
-    ran: run.RunOutput | None
+    ran: sandbox.RunOutput | None
     seconds: float
 
 
-def _run(sub: Submission, ctx: Context) -> run.RunOutput:
+def _run(sub: Submission, ctx: Context) -> sandbox.RunOutput:
     """The submission's two stages, on this machine or on a cluster worker."""
     if ctx.cluster is not None:
         return ctx.cluster.run(sub, ctx.settings)
@@ -188,7 +189,7 @@ def measure(sub: Submission, ctx: Context) -> Measured:
     """Run one submission in the sandbox and measure its accuracy on the kept labels.
     Calibration measures the reference through this same path."""
     started = time.monotonic()
-    ran: run.RunOutput | None = None
+    ran: sandbox.RunOutput | None = None
     failure = sub.problem
     if failure is None:
         try:

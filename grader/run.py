@@ -18,15 +18,15 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from grader import machine, pretrained, sandbox
-from grader.assignment import Budget, Limits
+from grader import pretrained, sandbox
 from grader.collect import SKIPPED_NAMES, Submission
 from grader.inside import protocol
+from grader.spec_types import Budget, Limits
 
 MAX_OUTCOME_BYTES = 8 * 2**20
 UID_BASE = 61000  # as root, slot s runs its two stages as uids UID_BASE + 2s and + 2s + 1
@@ -66,21 +66,7 @@ class Settings:
     compatibility: str = "translate"  # old Keras/NumPy APIs: "translate" or "strict"
 
 
-@dataclass(frozen=True)
-class RunOutput:
-    exit: sandbox.Exit  # of the stage that decided the outcome
-    stage: str  # protocol.STUDENT or protocol.TRAINER
-    outcome: dict | None  # None when that stage left nothing readable
-    predictions: np.ndarray | None
-    malformed: str | None  # why what it left could not be trusted
-    output: str  # head and tail of what the submission printed
-    running: dict | None = None  # where its code was when a limit stopped it
-    worker: str | None = None  # the cluster worker that ran it (None: this machine)
-    isolation: dict | None = None  # that worker's isolation, when it was one
-    machine: dict = field(default_factory=machine.fingerprint)  # where the stages ran
-
-
-def run(sub: Submission, settings: Settings, root: Path) -> RunOutput:
+def run(sub: Submission, settings: Settings, root: Path) -> sandbox.RunOutput:
     with _slot() as slot:
         return _run(sub, settings, root, slot)
 
@@ -194,7 +180,7 @@ def _running(exchange: Path) -> dict | None:
     return where
 
 
-def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutput:
+def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> sandbox.RunOutput:
     dirs = _layout(sub, root)
     if settings.weights is not None and not settings.isolation.namespaced:
         _link_weights(dirs["home"], settings.weights)
@@ -249,7 +235,7 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
         first, deadline, (code_deadline, dirs["exchange"] / protocol.CODE_DONE)
     )
     outcome, predictions, malformed = read_back(dirs["exchange"], settings.n_test)
-    result = RunOutput(
+    result = sandbox.RunOutput(
         exit_student,
         protocol.STUDENT,
         outcome,
@@ -268,7 +254,9 @@ def _run(sub: Submission, settings: Settings, root: Path, slot: int) -> RunOutpu
         output += "\n[--- the grader's training process ---]\n" + second.output.text()
     if trained is not None:
         trained = protocol.merge(outcome, trained)
-    return RunOutput(exit_trainer, protocol.TRAINER, trained, predictions, malformed, output)
+    return sandbox.RunOutput(
+        exit_trainer, protocol.TRAINER, trained, predictions, malformed, output
+    )
 
 
 def read_back(out: Path, n_test: int) -> tuple[dict | None, np.ndarray | None, str | None]:

@@ -20,20 +20,24 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
 from grader import machine
-from grader.assignment import Limits
 from grader.errors import UsageError
+from grader.spec_types import Limits
+from grader.stage_root import WORK, Mount
+
+if TYPE_CHECKING:
+    import numpy as np
 
 WARM, BUBBLEWRAP, PROCESS = "warm", "bubblewrap", "process"
 NAMESPACED = (WARM, BUBBLEWRAP)  # the full sandbox, either way it is entered
 MODES = ("auto", "strict", WARM, BUBBLEWRAP, PROCESS)
 PROBE_UID = 60999
-WORK = "/home/student"  # the submission's working folder inside bubblewrap
 KERAS_MODELS = f"{WORK}/.keras/models"  # $KERAS_HOME/models: Keras's application weights
 POLL_S = 0.1
 CODE_TIME = "code_time"  # the breach of the code-phase limit (the student stage's code)
@@ -143,7 +147,9 @@ def _warm_works(root: bool) -> str | None:
     """None when a forked child can confine itself here as a warm stage does, else why."""
     from grader.warm import confine
 
-    return confine.supported() or confine.trial(PROBE_UID if root else None)
+    uid = PROBE_UID if root else None
+    box = Box([], {}, {"PATH": "/usr/bin:/bin"}, Limits(), uid)
+    return confine.supported() or confine.trial(uid, mounts(box))
 
 
 def detect(mode: str) -> Isolation:
@@ -242,18 +248,6 @@ def _namespaces(root: bool) -> list[str]:
     if not root:  # an unprivileged user needs a user namespace to do the rest
         args += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
     return args
-
-
-@dataclass(frozen=True)
-class Mount:
-    """One step in building a stage's root, in order; bubblewrap's command line and a warm
-    stage (``grader/warm/confine.py``) build the same root from the same steps."""
-
-    kind: str  # "ro-bind", "bind", "symlink", "dir", "tmpfs", "proc" or "dev"
-    dest: str
-    source: str = ""  # the host path bound, or a symlink's target
-    perms: int = 0o755  # of a dir or a tmpfs
-    size: int = 0  # of a tmpfs, in bytes
 
 
 def _system_binds() -> list[Mount]:
@@ -439,6 +433,23 @@ class Exit:
     peak_rss_mb: float
     peak_tasks: int = 0  # the most processes and threads its tree was seen to have
     refused: bool = False  # the warm path could not confine it: it never ran
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What a run of a submission's stages left: how it ended, and what it wrote and printed
+    (read back as plain data)."""
+
+    exit: Exit  # of the stage that decided the outcome
+    stage: str  # protocol.STUDENT or protocol.TRAINER
+    outcome: dict | None  # None when that stage left nothing readable
+    predictions: np.ndarray | None
+    malformed: str | None  # why what it left could not be trusted
+    output: str  # head and tail of what the submission printed
+    running: dict | None = None  # where its code was when a limit stopped it
+    worker: str | None = None  # the cluster worker that ran it (None: this machine)
+    isolation: dict | None = None  # that worker's isolation, when it was one
+    machine: dict = field(default_factory=machine.fingerprint)  # where the stages ran
 
 
 class Confined:

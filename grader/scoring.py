@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.assignment import CURRENT_API, AccuracyScale, Assignment
+from grader.assignment import Assignment
 from grader.checks import Check, evaluate
+from grader.spec_types import CURRENT_API, AccuracyScale
 
 ACCURACY = "accuracy"  # the rubric item scored from the kept labels
 

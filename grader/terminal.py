@@ -7,7 +7,7 @@ import threading
 import traceback
 
 from grader import machine, uncertainty
-from grader.assignment import STANDARD
+from grader.spec_types import STANDARD
 
 
 def banner(ctx) -> str:

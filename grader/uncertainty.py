@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from grader import checks
-from grader.assignment import Assignment, Uncertainty
+from grader.assignment import Assignment
 from grader.checks import Check
 from grader.scoring import Scale, accuracy_check, passes, required_failed, total
+from grader.spec_types import Uncertainty
 
 LIKELY_PASS, BORDERLINE, LIKELY_FAIL = "likely to pass", "borderline", "likely to fail"
 EXIT_STATUS = {LIKELY_PASS: 0, LIKELY_FAIL: 1, BORDERLINE: 3}  # of `grader check`

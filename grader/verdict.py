@@ -15,14 +15,13 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from grader import hints, printed, sandbox
-from grader.assignment import Limits
 from grader.inside import protocol
 from grader.results import LOST
+from grader.spec_types import Limits
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from grader.run import RunOutput
 
 FAILURE_KINDS = (
     "syntax",
@@ -296,7 +295,7 @@ def _grader_fault(record: dict) -> Problem:
     return Problem("grader", message[:500], GRADER_FAULT_HINT)
 
 
-def _refused(ran: RunOutput) -> Problem:
+def _refused(ran: sandbox.RunOutput) -> Problem:
     """The sandbox could not start the run: no verdict on the code, which never ran; the
     next run grades it again."""
     why = next(
@@ -312,7 +311,7 @@ def _refused(ran: RunOutput) -> Problem:
     )
 
 
-def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
+def _limit(ran: sandbox.RunOutput, limits: Limits) -> Problem | None:
     """A watchdog or a kernel limit ended the run: name the limit and its value."""
     by_breach = {
         sandbox.CODE_TIME: (
@@ -379,13 +378,13 @@ def _limit(ran: RunOutput, limits: Limits) -> Problem | None:
     return problem
 
 
-def _died_spawning(ran: RunOutput) -> bool:
+def _died_spawning(ran: sandbox.RunOutput) -> bool:
     """A process that could not start a thread (its code filled the process limit: a fork
     or thread bomb) dies in native code by a signal; its output says why."""
     return ran.exit.signal in _NATIVE_DEATHS and bool(_SPAWN_FAILED.search(ran.output[-4000:]))
 
 
-def _died_allocating(ran: RunOutput, limits: Limits) -> bool:
+def _died_allocating(ran: sandbox.RunOutput, limits: Limits) -> bool:
     """Native code that cannot allocate (a whole data set resized at once) often dies by
     a signal instead of raising MemoryError: its output, or its size, says so."""
     if ran.exit.signal not in _NATIVE_DEATHS:
@@ -452,7 +451,7 @@ def implausible(
     return None
 
 
-def _after_failure(ended: Problem, ran: RunOutput, limits: Limits, script: bool) -> Problem:
+def _after_failure(ended: Problem, ran: sandbox.RunOutput, limits: Limits, script: bool) -> Problem:
     """A run that died after its code had already failed for lack of memory or another
     resource (a script goes on after an out-of-memory line, and dies later; a fork bomb
     fills the process limit, then runs into a time limit): that first failure is the
@@ -471,7 +470,7 @@ def _after_failure(ended: Problem, ran: RunOutput, limits: Limits, script: bool)
 
 
 def from_run(
-    ran: RunOutput, limits: Limits, max_params: int | None = None, script: bool = False
+    ran: sandbox.RunOutput, limits: Limits, max_params: int | None = None, script: bool = False
 ) -> Problem | None:
     """Why a run ended without a grade, or None when it ended well."""
     if ran.exit.refused:

@@ -69,7 +69,7 @@ def unpack(packed: dict, root: Path) -> collect.Submission:
     )
 
 
-def to_wire(ran: run.RunOutput, worker: str, isolation: sandbox.Isolation) -> dict:
+def to_wire(ran: sandbox.RunOutput, worker: str, isolation: sandbox.Isolation) -> dict:
     """What a worker sends back: JSON text, ``.npy`` bytes and plain values."""
     predictions = None
     if ran.predictions is not None:

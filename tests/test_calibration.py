@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment, calibration, data, machine
+from grader import assignment, calibration, data, machine, spec_types
 from grader.calibration import NoCalibration
 from grader.errors import UsageError
 from tests.conftest import DATA, REFERENCE, spec_text
@@ -46,7 +46,7 @@ def _write(spec, subset, runs=RUNS):
 
 
 def test_threshold_is_at_or_below_every_run_of_the_reference():
-    scale = assignment.AccuracyScale(points=45, of_reference=1.0, zero_at=0.1)
+    scale = spec_types.AccuracyScale(points=45, of_reference=1.0, zero_at=0.1)
     rng = random.Random(0)
     for _ in range(200):
         accs = [round(rng.uniform(0.1, 0.9), 4) for _ in range(rng.randint(1, 10))]

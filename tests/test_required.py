@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from grader import assignment, scoring
+from grader import assignment, scoring, spec_types
 from grader.checks import Check
 from grader.errors import UsageError
 from tests.conftest import EXAMPLES, TINY, cli, results, spec_text
@@ -39,7 +39,7 @@ def test_a_failed_required_rule_blocks_passing_and_says_why():
 
 
 def test_a_cap_limits_the_score_only_when_its_rule_fails():
-    spec = assignment.Rule("convolutions", "conv_layers", 10, "2 convs", min=2, required=True,
+    spec = spec_types.Rule("convolutions", "conv_layers", 10, "2 convs", min=2, required=True,
                            cap=40)  # fmt: skip
     failed = [Check("runs", True, 60, 60, ""), Check("convolutions", False, 0, 10, "", "", True)]
     assert scoring.total(failed, (spec,)) == 40

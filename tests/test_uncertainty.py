@@ -8,8 +8,8 @@ import statistics
 import pytest
 
 from grader import assignment, calibration, scoring, uncertainty
-from grader.assignment import Uncertainty
 from grader.checks import Check
+from grader.spec_types import Uncertainty
 from tests.conftest import SPEC
 
 SPEC_ = assignment.load(str(SPEC))

@@ -89,7 +89,7 @@ def test_forged_or_unknown_codes_cannot_break_the_wording():
 
 
 def test_tensorflow_out_of_memory_is_said_plainly():
-    from grader.assignment import Limits
+    from grader.spec_types import Limits
 
     oom = "OOM when allocating tensor with shape[{}] and type float on cpu [Op:{}]"
     weight = oom.format("65536,8192", "StatelessRandomUniformV2")
@@ -106,14 +106,13 @@ def test_tensorflow_out_of_memory_is_said_plainly():
 
 
 def _crashed(signal: str, output: str, peak_mb: float):
-    from grader.run import RunOutput
-    from grader.sandbox import Exit
+    from grader.sandbox import Exit, RunOutput
 
     return RunOutput(Exit(-11, signal, None, 3.0, peak_mb), "student", None, None, None, output)
 
 
 def test_native_code_dying_of_a_failed_allocation_is_a_memory_verdict():
-    from grader.assignment import Limits
+    from grader.spec_types import Limits
 
     limits = Limits(memory_mb=4096)
     abort = (
@@ -128,7 +127,7 @@ def test_native_code_dying_of_a_failed_allocation_is_a_memory_verdict():
 
 
 def test_a_thread_or_fork_bomb_that_kills_the_stage_names_the_process_limit():
-    from grader.assignment import Limits
+    from grader.spec_types import Limits
 
     died = "F tensorflow/core/platform/default/env.cc] pthread_create failed: Resource temporarily"
     problem = verdict.from_run(_crashed("SIGABRT", died, 300), Limits(processes=256))
@@ -193,7 +192,7 @@ def test_diverged_training_and_accuracy_far_below_chance_are_never_graded():
 def test_a_run_that_dies_after_an_out_of_memory_line_is_headlined_by_that_line():
     from dataclasses import replace
 
-    from grader.assignment import Limits
+    from grader.spec_types import Limits
 
     oom = "OOM when allocating tensor with shape[4000,224,224,3] and type float on cpu [Op:Resize]"
     earlier = {"exception": "ResourceExhaustedError", "message": oom, "cell": None, "line": 6}
@@ -208,9 +207,8 @@ def test_a_run_that_dies_after_an_out_of_memory_line_is_headlined_by_that_line()
 
 def test_a_fork_bomb_stopped_by_a_time_limit_names_the_process_limit_it_filled():
     from grader import sandbox
-    from grader.assignment import Limits
-    from grader.run import RunOutput
-    from grader.sandbox import Exit
+    from grader.sandbox import Exit, RunOutput
+    from grader.spec_types import Limits
 
     def stopped(tasks: int):
         ended = Exit(-9, "SIGKILL", sandbox.CODE_TIME, 40.0, 900, tasks)
@@ -228,9 +226,8 @@ def test_a_fork_bomb_whose_forks_failed_in_its_children_names_the_process_limit(
     from dataclasses import replace
 
     from grader import sandbox
-    from grader.assignment import Limits
-    from grader.run import RunOutput
-    from grader.sandbox import Exit
+    from grader.sandbox import Exit, RunOutput
+    from grader.spec_types import Limits
 
     fork = {"exception": "BlockingIOError", "message": "[Errno 11] Resource temporarily "
             "unavailable", "cell": None, "line": 5}  # fmt: skip
@@ -247,9 +244,8 @@ def test_a_fork_bomb_whose_forks_failed_in_its_children_names_the_process_limit(
 
 
 def test_a_run_that_ended_without_a_result_after_filling_the_process_table_names_the_limit():
-    from grader.assignment import Limits
-    from grader.run import RunOutput
-    from grader.sandbox import Exit
+    from grader.sandbox import Exit, RunOutput
+    from grader.spec_types import Limits
 
     def ended(tasks: int) -> RunOutput:
         return RunOutput(Exit(1, None, None, 9.0, 300, tasks), "student", None, None, None, "")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from grader import assignment, calibrate, calibration, terminal
-from grader.assignment import STANDARD
 from grader.calibration import Calibration, NoCalibration
-from grader.commands import grading
+from grader.commands.batch import grading
+from grader.spec_types import STANDARD
 
 
 def run(args) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, calibrate, collect, pipeline, terminal, uncertainty
-from grader.commands import export, grading
+from grader.commands.batch import export, grading
 from grader.errors import GraderFault, UsageError
 from grader.report import exports, publish
 

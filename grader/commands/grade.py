@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader import assignment, calibrate, collect, pipeline, terminal
-from grader.assignment import STANDARD
-from grader.commands import export, grading
+from grader.commands.batch import export, grading
 from grader.errors import UsageError
 from grader.report import publish
 from grader.similarity import batch
+from grader.spec_types import STANDARD
 
 
 def run(args) -> int:

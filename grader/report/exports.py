@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from grader.assignment import OVERALL
 from grader.results import write_atomic
+from grader.spec_types import OVERALL
 
 FAULT = "grader_fault"  # extra_data.status of a results.json the grader wrote on a fault
 

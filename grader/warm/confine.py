@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import json
 import os
 import platform
 import signal
@@ -24,9 +25,10 @@ import struct
 import subprocess
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
-from grader.sandbox import WORK, Mount
+from grader.stage_root import WORK, Mount
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -112,16 +114,18 @@ def supported() -> str | None:
     return None
 
 
-def trial(uid: int | None) -> str | None:
-    """None when a child forked here can confine itself as a stage and import the grader
-    (a fresh Python, so the grader's own process never forks with its threads)."""
+def trial(uid: int | None, box_mounts: list[Mount]) -> str | None:
+    """None when a child forked here can confine itself as a stage (with the root
+    ``box_mounts`` build) and import the grader (a fresh Python, so the grader's own
+    process never forks with its threads)."""
     probe = (
         "import sys; from grader.warm.confine import probe; "
-        "probe(None if sys.argv[1] == '-' else int(sys.argv[1]))"
+        "probe(None if sys.argv[1] == '-' else int(sys.argv[1]), sys.argv[2])"
     )
+    steps = json.dumps([asdict(m) for m in box_mounts])
     try:
         done = subprocess.run(
-            [sys.executable, "-s", "-P", "-c", probe, "-" if uid is None else str(uid)],
+            [sys.executable, "-s", "-P", "-c", probe, "-" if uid is None else str(uid), steps],
             capture_output=True,
             text=True,
             timeout=60,
@@ -134,19 +138,15 @@ def trial(uid: int | None) -> str | None:
     return None
 
 
-def probe(uid: int | None) -> None:
+def probe(uid: int | None, steps: str) -> None:
     """The trial's process: one stage confined as a real one, importing the grader."""
-    from grader.assignment import Limits
-    from grader.sandbox import Box, mounts
-
     base = tempfile.mkdtemp(prefix="grader-warm-trial-")
     os.chmod(base, 0o755)
-    box = Box([], {}, {"PATH": "/usr/bin:/bin"}, Limits(), uid)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read)
-        enter(uid, box.env, mounts(box), base, write)
+        enter(uid, {"PATH": "/usr/bin:/bin"}, [Mount(**m) for m in json.loads(steps)], base, write)
         import grader  # noqa: F401
 
         os._exit(0 if os.getuid() == (uid if uid is not None else os.getuid()) else 1)

@@ -27,7 +27,7 @@ import time
 import traceback
 from pathlib import Path
 
-from grader.sandbox import Mount
+from grader.stage_root import Mount
 from grader.warm import confine, wire
 
 # Everything a stage imports that costs time, and nothing that runs an op or builds a
