@@ -38,6 +38,7 @@ from grader.collect import Submission
 from grader.errors import GraderFault, UsageError
 from grader.inside import protocol
 from grader.report import notebook, plots, publish
+from grader.result_schema import Result
 from grader.similarity import model as similar
 from grader.spec_types import STANDARD, Limits
 from grader.verdict import Problem
@@ -299,63 +300,63 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         passed = estimate["verdict"] == uncertainty.LIKELY_PASS
     batch_norm = _batch_norm(outcome)
     here = ran.machine if ran else machine.fingerprint()
-    result = {
-        "submission": sub.id,
-        "status": "failed" if failure else "graded",
-        "score": score,
-        "max_score": assignment.max_score,
-        "passed": passed,
-        "required_failed": [c.name for c in required],
-        "not_passing_because": scoring.not_passing_because(rubric),
-        "pass_mark": round(assignment.spec.pass_mark * assignment.max_score, 2),
-        "accuracy": acc,
-        "seeds": seeds,
-        "estimate": estimate,
-        "confusion": m.confusion,
-        "accuracy_scale": asdict(scale),
-        "calibration": ctx.calibration.for_result(scale, acc, here),
-        "machine": here,
-        "classes": list(protocol.CLASSES),
-        "checks": [c.to_json() for c in rubric],
-        "failure": failure.to_json() if failure else None,
-        "errors": [e.to_json() for e in errors],
-        "duration_s": round(m.seconds, 3),
-        "model_source": outcome.get("model_source"),
-        "findings": findings,
-        "inferred": _notes(outcome, batch_norm),
-        "translations": translations,
-        "batch_norm": batch_norm,
-        "source": str(sub.origin),
-        "kind": sub.kind,
-        "sandbox": {
+    result = Result(
+        submission=sub.id,
+        status="failed" if failure else "graded",
+        score=score,
+        max_score=assignment.max_score,
+        passed=passed,
+        required_failed=[c.name for c in required],
+        not_passing_because=scoring.not_passing_because(rubric),
+        pass_mark=round(assignment.spec.pass_mark * assignment.max_score, 2),
+        accuracy=acc,
+        seeds=seeds,
+        estimate=estimate,
+        confusion=m.confusion,
+        accuracy_scale=asdict(scale),
+        calibration=ctx.calibration.for_result(scale, acc, here),
+        machine=here,
+        classes=list(protocol.CLASSES),
+        checks=[c.to_json() for c in rubric],
+        failure=failure.to_json() if failure else None,
+        errors=[e.to_json() for e in errors],
+        duration_s=round(m.seconds, 3),
+        model_source=outcome.get("model_source"),
+        findings=findings,
+        inferred=_notes(outcome, batch_norm),
+        translations=translations,
+        batch_norm=batch_norm,
+        source=str(sub.origin),
+        kind=sub.kind,
+        sandbox={
             **((ran and ran.isolation) or ctx.settings.isolation.to_json()),
             "limits": asdict(ctx.settings.limits),
         },
-        "worker": ran.worker if ran else None,
-        "seed": budget.seed,
-        "hash_seed": outcome.get("hash_seed"),  # str(hash()) and set order depend on it
-        "threads": budget.threads,
-        "budget": {"name": ctx.budget_name, **asdict(budget)},
-        "data": {
+        worker=ran.worker if ran else None,
+        seed=budget.seed,
+        hash_seed=outcome.get("hash_seed"),  # str(hash()) and set order depend on it
+        threads=budget.threads,
+        budget={"name": ctx.budget_name, **asdict(budget)},
+        data={
             "source": ctx.data.source,
             "fingerprint": ctx.data.fingerprint,
             "train_images": len(ctx.data.train.labels),
             "test_images": len(ctx.data.test.labels),
         },
-        "architecture": arch,
-        "architecture_fingerprint": similar.architecture_fingerprint(arch),
-        "prediction_hash": similar.prediction_hash(ran.predictions)
+        architecture=arch,
+        architecture_fingerprint=similar.architecture_fingerprint(arch),
+        prediction_hash=similar.prediction_hash(ran.predictions)
         if failure is None and ran is not None
         else None,
-        "history": outcome.get("history"),
-        "timings": outcome.get("timings", {}),
-        "versions": outcome.get("versions", {}),
-        "memory_peak_mb": ran.exit.peak_rss_mb if ran else None,
-        "trained_in": protocol.TRAINED_IN.get(outcome.get("mode")),
-        "assignment": assignment.spec.name,
-        "grader_version": __version__,
-        "cache_key": cache_key(sub, ctx),
-    }
+        history=outcome.get("history"),
+        timings=outcome.get("timings", {}),
+        versions=outcome.get("versions", {}),
+        memory_peak_mb=ran.exit.peak_rss_mb if ran else None,
+        trained_in=protocol.TRAINED_IN.get(outcome.get("mode")),
+        assignment=assignment.spec.name,
+        grader_version=__version__,
+        cache_key=cache_key(sub, ctx),
+    ).to_json()
     return result, printed.clean(ran.output) if ran else None, _executed(sub, outcome)
 
 

@@ -75,6 +75,28 @@ def pytest_sessionfinish(session) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def every_result_is_a_valid_result(tmp_path_factory):
+    """Every ``result.json`` the grader wrote during this worker's tests, read back through
+    ``Result`` and checked against the published schema (at the worker's end)."""
+    yield
+    import jsonschema
+
+    from grader.result_schema import Result
+
+    schema = json.loads((ROOT / "docs" / "result.schema.json").read_text())
+    bad = []
+    for path in tmp_path_factory.getbasetemp().rglob("result.json"):
+        data = json.loads(path.read_text())
+        if "grader_version" not in data:  # a test's own stand-in, not the grader's
+            continue
+        try:
+            jsonschema.validate(Result.from_json(data).to_json(), schema)
+        except (ValueError, jsonschema.ValidationError) as exc:
+            bad.append(f"{path}: {str(exc)[:300]}")
+    assert not bad, "\n".join(bad[:10])
+
+
+@pytest.fixture(scope="session", autouse=True)
 def tiny_reference(tmp_path_factory, worker_id: str) -> Path:
     """A copy of the reference folder (solution only), so the tiny budget's calibration
     never lands in the project. One for the whole run: xdist's workers share it, and the
