@@ -24,11 +24,10 @@ from grader.assignment import Assignment
 from grader.data import GradingData
 from grader.errors import UsageError
 from grader.scoring import Scale, scale_from
-from grader.spec_types import AccuracyScale, Budget
+from grader.spec_types import GRADABLE, AccuracyScale, Budget
 from grader.uncertainty import Relation, fit
 
 FOLDER = "calibrations"  # beside the reference solutions
-SOLUTION_SUFFIXES = (".py", ".ipynb")
 KEYED_LIBRARIES = ("tensorflow", "keras")  # a calibration holds only for these versions
 
 
@@ -37,7 +36,7 @@ def solutions(assignment: Assignment) -> list[Path]:
     folder = assignment.reference_dir
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in SOLUTION_SUFFIXES and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix in GRADABLE and p.is_file())
 
 
 def key(assignment: Assignment, budget: Budget, data: GradingData) -> dict:

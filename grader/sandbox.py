@@ -428,7 +428,7 @@ class Output:
 class Exit:
     returncode: int | None
     signal: str | None  # the signal that ended the confined process, if one did
-    breach: str | None  # "timeout", "memory", "processes" or "disk" when a watchdog fired
+    breach: str | None  # "timeout", CODE_TIME, "memory", "processes" or "disk": a watchdog fired
     wall_s: float
     peak_rss_mb: float
     peak_tasks: int = 0  # the most processes and threads its tree was seen to have

@@ -33,7 +33,7 @@ FAILURE_KINDS = (
     "crashed",
     "environment",
     "rejected",
-    "lost",  # the machine died under it (a cluster worker), or its sandbox could not start
+    LOST,  # the machine died under it (a cluster worker), or its sandbox could not start
     "grader",  # the grader's own code failed in the sandbox: not the student's doing
 )
 GRADER_FAULT_HINT = (

@@ -1,5 +1,6 @@
 """Find the model to grade: ``build_model()`` when defined, else the best candidate left
-in the notebook's namespace (the rules, and why, are in keras3.md of the research notes)."""
+in the notebook's namespace (the rules, and why, are in the README's "The submission
+contract")."""
 
 from __future__ import annotations
 
