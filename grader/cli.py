@@ -283,7 +283,7 @@ def _add_export_command(sub: argparse._SubParsersAction) -> None:
     export = sub.add_parser(
         "export", help="put a results folder's grades into an LMS gradebook (Canvas, Moodle...)"
     )
-    export.set_defaults(module="grader.commands.lms")
+    export.set_defaults(module="grader.commands.export")
     kinds = export.add_subparsers(dest="lms", required=True, metavar="LMS")
     canvas = kinds.add_parser(
         "canvas",

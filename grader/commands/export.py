@@ -1,6 +1,6 @@
 """``grader export canvas|roster``: a results folder's grades into an LMS gradebook
-(README, "Courses"); the command is not ``grader.commands.export``, the exports a
-grading run writes."""
+(README, "Courses"; ``report/lms.py`` makes them). The exports a grading run writes
+itself (Gradescope, JUnit) are ``commands/batch.export``'s."""
 
 from __future__ import annotations
 
