@@ -432,7 +432,7 @@ class Exit:
     wall_s: float
     peak_rss_mb: float
     peak_tasks: int = 0  # the most processes and threads its tree was seen to have
-    refused: bool = False  # the warm path could not confine it: it never ran
+    lost: str | None = None  # why the sandbox lost the run (not its code), when it did
 
 
 @dataclass(frozen=True)
@@ -571,7 +571,7 @@ class Confined:
             round(time.monotonic() - self.started, 3),
             round(self.peak),
             self.peak_tasks,
-            getattr(self.popen, "refused", False),  # a warm stage's parent says
+            getattr(self.popen, "lost", None),  # a warm stage's parent says
         )
 
     def _signal(self, code: int) -> str | None:

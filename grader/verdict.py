@@ -295,17 +295,14 @@ def _grader_fault(record: dict) -> Problem:
     return Problem("grader", message[:500], GRADER_FAULT_HINT)
 
 
-def _refused(ran: sandbox.RunOutput) -> Problem:
-    """The sandbox could not start the run: no verdict on the code, which never ran; the
-    next run grades it again."""
-    why = next(
-        (line for line in ran.output.splitlines() if line.startswith("grader: warm sandbox")),
-        "grader: warm sandbox refused",
-    )
+def _lost(ran: sandbox.RunOutput) -> Problem:
+    """The sandbox lost the run (the kernel would not confine it, or its warm parent ended
+    under it): no verdict on the code; the next run grades it again."""
+    said = next((line for line in ran.output.splitlines() if line.startswith("grader: warm")), "")
+    why = f"{ran.exit.lost}: {printed.scrub(said)[:300]}" if said else ran.exit.lost
     return Problem(
         LOST,
-        f"the grader's sandbox could not start this run ({printed.scrub(why)[:300]}); this "
-        "is not a verdict on your code, which did not run",
+        f"the grader's sandbox lost this run ({why}); this is not a verdict on your code",
         "nothing to change in your code: it will be graded again when the grader runs again "
         "(the instructor can choose --sandbox bubblewrap)",
     )
@@ -473,8 +470,8 @@ def from_run(
     ran: sandbox.RunOutput, limits: Limits, max_params: int | None = None, script: bool = False
 ) -> Problem | None:
     """Why a run ended without a grade, or None when it ended well."""
-    if ran.exit.refused:
-        return _refused(ran)
+    if ran.exit.lost:
+        return _lost(ran)
     limited = _limit(ran, limits)
     if limited:
         return _after_failure(limited, ran, limits, script)

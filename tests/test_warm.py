@@ -272,14 +272,53 @@ def test_a_stage_the_kernel_would_not_confine_is_no_verdict_on_the_code(tmp_path
         return confined.stop(), confined.output.text()
 
     done, output = run({"/data": (tmp_path / "gone", False)})  # nothing there to bind
-    assert done.refused and done.returncode == confine.REFUSED, output
+    assert "would not confine" in done.lost and done.returncode == confine.REFUSED, output
     problem = verdict.from_run(RunOutput(done, "student", None, None, None, output), Limits())
-    assert problem.kind == "lost" and "could not start this run" in problem.message
+    assert problem.kind == "lost" and "sandbox lost this run" in problem.message
     assert "warm sandbox refused" in problem.message and "graded again" in problem.hint
     forged, output = run({})
-    assert not forged.refused and forged.returncode == confine.REFUSED, output
+    assert forged.lost is None and forged.returncode == confine.REFUSED, output
     assert (
         verdict.from_run(RunOutput(forged, "student", None, None, None, output), Limits()).kind
         == "crashed"
     )
     client.close_all()
+
+
+def test_a_grader_gone_at_once_leaves_the_parent_serving_the_others(tmp_path):
+    """One grader's trouble (gone before its greeting, a request without its output pipe,
+    one that is not JSON) is never every grader's."""
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    argv = [sys.executable, "-s", "-P", "-c", "raise SystemExit(4)"]
+    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    first = client.connect(env, idle_s=30)
+    path = str(client._folder() / f"{client._name(env, 30)}.sock")
+    for said in (None, b'{"argv": []}', b"not json"):
+        knock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        knock.connect(path)
+        if said is not None:
+            knock.sendmsg([said])
+            time.sleep(0.2)
+        knock.close()
+    time.sleep(0.2)
+    stage = first.spawn(box.argv, box.env, box.uid, sandbox.mounts(box))
+    assert stage.wait(timeout=60) == 4 and psutil.Process(first.pid).is_running()
+    first.close()
+    client.stop_all()
+
+
+def test_a_stage_whose_warm_parent_ended_under_it_is_no_verdict_on_the_code(tmp_path):
+    from grader import verdict
+
+    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+    env = sandbox.environment(isolation, tmp_path, 2)
+    argv = [sys.executable, "-s", "-P", "-c", "import time; time.sleep(60)"]
+    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    parent = client.connect(env, idle_s=30)
+    stage = parent.spawn(box.argv, box.env, box.uid, sandbox.mounts(box))
+    psutil.Process(parent.pid).kill()  # the machine's OOM killer, say
+    assert stage.wait(timeout=30) == -9 and "warm parent ended" in stage.lost
+    done = sandbox.Exit(stage.returncode, "SIGKILL", None, 1.0, 0, 0, stage.lost)
+    problem = verdict.from_run(sandbox.RunOutput(done, "student", None, None, None, ""), Limits())
+    assert problem.kind == "lost" and "warm parent ended" in problem.message

@@ -43,11 +43,11 @@ class Stage:
     def __init__(self, pid: int, pidfd: int, stdout):
         self.pid, self.pidfd, self.stdout = pid, pidfd, stdout
         self.returncode: int | None = None
-        self.refused = False  # the kernel would not confine it: it never ran
+        self.lost: str | None = None  # why the sandbox lost it, when it did (not its code)
         self._ended = threading.Event()
 
-    def end(self, code: int, refused: bool = False) -> None:
-        self.returncode, self.refused = code, refused
+    def end(self, code: int, lost: str | None = None) -> None:
+        self.returncode, self.lost = code, lost
         self._ended.set()
         with contextlib.suppress(OSError):
             os.close(self.pidfd)
@@ -103,14 +103,15 @@ class Parent:
                 message, fds = None, []
             if message is None:
                 self.lost = True
-                for stage in list(self.stages.values()):
-                    stage.end(-signal.SIGKILL)  # the parent died, and its stages with it
+                for stage in list(self.stages.values()):  # they died with it
+                    stage.end(-signal.SIGKILL, "its warm parent ended while it ran")
                 self.replies.put(None)
                 return
             if "ended" in message:
                 with self.stages_lock:
                     stage = self.stages.pop(message["ended"], None)
-                    ended = message["code"], bool(message.get("refused"))
+                    refused = "the kernel would not confine it" if message.get("refused") else None
+                    ended = message["code"], refused
                     if stage is None:
                         self.ended_early[message["ended"]] = ended
                 if stage is not None:
@@ -135,6 +136,8 @@ class Parent:
                 if reply is None:
                     raise OSError("it ended")
                 message, fds = reply
+                if "started" not in message:
+                    raise OSError(message.get("error", "no stage"))
                 stage = Stage(message["started"], fds[0], os.fdopen(read, "rb"))
             with self.stages_lock:
                 ended = self.ended_early.pop(stage.pid, None)
@@ -144,7 +147,7 @@ class Parent:
                 stage.end(*ended)
         except (OSError, queue.Empty) as exc:
             os.close(read)
-            raise WarmFailed(f"the warm parent stopped answering ({exc})") from None
+            raise WarmFailed(f"the warm parent started no stage ({exc})") from None
         finally:
             os.close(write)
         return stage

@@ -96,10 +96,14 @@ class Server:
             ready, _, _ = select.select([*listening, *self.graders], [], [], 0.02)
             self._reap()
             for sock in ready:
-                if sock is self.listener:
-                    self._accept()
-                else:
-                    self._request(sock)
+                try:
+                    if sock is self.listener:
+                        self._accept()
+                    else:
+                        self._request(sock)
+                except Exception:  # one grader's trouble (gone, a malformed request): not all's
+                    if sock is not self.listener:
+                        self._drop(sock)
             if self.graders or self.owners:
                 last = time.monotonic()
             elif self.stopping or time.monotonic() - last >= idle_s:
@@ -115,12 +119,15 @@ class Server:
         self.listener.close()  # one that connected meanwhile finds it ending
 
     def _accept(self) -> None:
-        """A grader of this parent's own user; anyone else is closed at once."""
+        """A grader of this parent's own user; anyone else, or one gone already, is closed."""
         sock, _ = self.listener.accept()
-        if wire.peer_uid(sock) != os.getuid():
+        try:
+            if wire.peer_uid(sock) != os.getuid():
+                raise PermissionError("another user")
+            wire.send(sock, {"ready": os.getpid(), "threads": len(os.listdir("/proc/self/task"))})
+        except OSError:
             sock.close()
             return
-        wire.send(sock, {"ready": os.getpid(), "threads": len(os.listdir("/proc/self/task"))})
         self.graders.append(sock)
 
     def _request(self, sock: socket.socket) -> None:
@@ -138,7 +145,13 @@ class Server:
     def _spawn(self, request: dict, fds: list[int], sock: socket.socket) -> None:
         output_fd = fds[0]
         said, refused_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # the machine's process table: that stage, not this parent
+            for fd in (output_fd, said, refused_fd):
+                os.close(fd)
+            wire.send(sock, {"error": f"fork: {exc}"})
+            return
         if pid == 0:
             try:
                 os.close(said)
