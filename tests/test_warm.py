@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -61,6 +62,18 @@ print(json.dumps({
     "signals": [status["SigBlk"], status["SigIgn"], int(status["SigCgt"], 16) & 0xFFFFFFFF],
 }))
 """
+
+
+WARM = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
+STAGE_UID = sandbox.PROBE_UID if os.geteuid() == 0 else None
+
+
+def _box(folder: Path, code: str, binds: dict | None = None) -> sandbox.Box:
+    """A warm stage running ``code`` in the stage Python, as the grader asks for one."""
+    env = sandbox.environment(WARM, folder, 2)
+    return sandbox.Box(
+        [sys.executable, "-s", "-P", "-c", code], binds or {}, env, Limits(), STAGE_UID
+    )
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +175,8 @@ def test_the_warm_parent_only_imported_and_holds_nothing(tmp_path):
 def test_a_parent_outlives_its_command_and_serves_the_next_one_warm(tmp_path):
     """The next command connects to the parent the last one started, and a grader that
     goes away takes its running stages with it."""
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    argv = [sys.executable, "-s", "-P", "-c", "import time; time.sleep(60)"]
-    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    box = _box(tmp_path, "import time; time.sleep(60)")
+    env = box.env
     first = client.connect(env, idle_s=30)
     stage = first.spawn(box.argv, box.env, box.uid, sandbox.mounts(box))
     first.close()  # its command ended: the stage it left ends with it
@@ -198,18 +209,10 @@ def test_parents_listen_in_a_folder_of_their_users_alone(monkeypatch):
 
 
 def test_a_stage_starts_in_a_tenth_of_a_second_and_can_be_ended(tmp_path, listener):
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    box = sandbox.Box(
-        [sys.executable, "-s", "-P", "-c", "import time; print('up', flush=True); time.sleep(60)"],
-        {},
-        env,
-        Limits(),
-        sandbox.PROBE_UID if os.geteuid() == 0 else None,
-    )
-    client.parent_for(env)  # warm: the import is paid once, before
+    box = _box(tmp_path, "import time; print('up', flush=True); time.sleep(60)")
+    client.parent_for(box.env)  # warm: the import is paid once, before
     started = time.monotonic()
-    confined = sandbox.Confined(isolation, box, tmp_path)
+    confined = sandbox.Confined(WARM, box, tmp_path)
     while "up" not in confined.output.text():
         assert time.monotonic() - started < 5
         time.sleep(0.005)
@@ -220,10 +223,8 @@ def test_a_stage_starts_in_a_tenth_of_a_second_and_can_be_ended(tmp_path, listen
 
 
 def test_a_command_other_than_the_stages_python_is_refused(tmp_path):
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    box = sandbox.Box(["/bin/sh", "-c", "echo hi"], {}, env, Limits(), None)
-    confined = sandbox.Confined(isolation, box, tmp_path)
+    box = replace(_box(tmp_path, ""), argv=["/bin/sh", "-c", "echo hi"])
+    confined = sandbox.Confined(WARM, box, tmp_path)
     confined.popen.wait(timeout=60)
     done = confined.stop()
     assert done.returncode != 0 and "runs only" in confined.output.text()
@@ -236,12 +237,9 @@ def test_a_stage_gone_before_the_grader_looks_is_still_supervised(tmp_path, monk
     gone = subprocess.Popen(["true"])
     gone.wait()
     assert sandbox._process(gone.pid) is None
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    argv = [sys.executable, "-s", "-P", "-c", "raise SystemExit(3)"]
-    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    box = _box(tmp_path, "raise SystemExit(3)")
     monkeypatch.setattr(sandbox, "_process", lambda pid: None)  # the look came too late
-    confined = sandbox.Confined(isolation, box, tmp_path)
+    confined = sandbox.Confined(WARM, box, tmp_path)
     confined.popen.wait(timeout=60)
     assert confined.watch(time.monotonic() + 60) is None
     assert confined.stop().returncode == 3
@@ -259,15 +257,9 @@ def test_a_stage_the_kernel_would_not_confine_is_no_verdict_on_the_code(tmp_path
     from grader import verdict
     from grader.sandbox import RunOutput
 
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    uid = sandbox.PROBE_UID if os.geteuid() == 0 else None
-    argv = [sys.executable, "-s", "-P", "-c", f"raise SystemExit({confine.REFUSED})"]
-
     def run(binds: dict) -> tuple[sandbox.Exit, str]:
-        confined = sandbox.Confined(
-            isolation, sandbox.Box(argv, binds, env, Limits(), uid), tmp_path
-        )
+        box = _box(tmp_path, f"raise SystemExit({confine.REFUSED})", binds)
+        confined = sandbox.Confined(WARM, box, tmp_path)
         confined.popen.wait(timeout=60)
         return confined.stop(), confined.output.text()
 
@@ -288,10 +280,8 @@ def test_a_stage_the_kernel_would_not_confine_is_no_verdict_on_the_code(tmp_path
 def test_a_grader_gone_at_once_leaves_the_parent_serving_the_others(tmp_path):
     """One grader's trouble (gone before its greeting, a request without its output pipe,
     one that is not JSON) is never every grader's."""
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    argv = [sys.executable, "-s", "-P", "-c", "raise SystemExit(4)"]
-    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    box = _box(tmp_path, "raise SystemExit(4)")
+    env = box.env
     first = client.connect(env, idle_s=30)
     path = str(client._folder() / f"{client._name(env, 30)}.sock")
     for said in (None, b'{"argv": []}', b"not json"):
@@ -311,10 +301,8 @@ def test_a_grader_gone_at_once_leaves_the_parent_serving_the_others(tmp_path):
 def test_a_stage_whose_warm_parent_ended_under_it_is_no_verdict_on_the_code(tmp_path):
     from grader import verdict
 
-    isolation = sandbox.Isolation(sandbox.WARM, (), os.geteuid() == 0)
-    env = sandbox.environment(isolation, tmp_path, 2)
-    argv = [sys.executable, "-s", "-P", "-c", "import time; time.sleep(60)"]
-    box = sandbox.Box(argv, {}, env, Limits(), sandbox.PROBE_UID if os.geteuid() == 0 else None)
+    box = _box(tmp_path, "import time; time.sleep(60)")
+    env = box.env
     parent = client.connect(env, idle_s=30)
     stage = parent.spawn(box.argv, box.env, box.uid, sandbox.mounts(box))
     psutil.Process(parent.pid).kill()  # the machine's OOM killer, say
