@@ -14,7 +14,7 @@ from grader.result_schema import Result, UnreadableResult
 from tests.conftest import ROOT
 
 PUBLISHED = ROOT / "docs" / "result.schema.json"
-PREVIOUS = ROOT / "tests" / "results" / "previous_release.json"  # grader 0.2.0, 3 Dec 2026
+PREVIOUS = ROOT / "tests" / "schemas" / "result-0.2.0.json"  # written by grader 0.2.0, 3 Dec 2026
 
 
 def test_the_published_schema_is_the_one_the_type_makes():
