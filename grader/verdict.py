@@ -354,11 +354,11 @@ def _limit(ran: sandbox.RunOutput, limits: Limits) -> Problem | None:
     found = by_breach.get(ran.exit.breach) or by_signal.get(ran.exit.signal)
     if found is None:
         return None
-    if ran.exit.peak_tasks >= FULL_SHARE * limits.processes and found[0] == "timeout":
-        found = (  # a fork or thread bomb kept the process table full until it stopped
+    if _filled(ran, limits) and found[0] == "timeout":
+        # a fork or thread bomb kept the process table full until it stopped
+        found = (
             "resources",
-            f"your code filled the limit of {limits.processes} processes and threads, and "
-            f"was {found[1].removeprefix('your code was ')}",
+            _filled_and(limits, f"was {found[1].removeprefix('your code was ')}"),
             "processes",
         )
     kind, message, hint = found
@@ -373,6 +373,15 @@ def _limit(ran: sandbox.RunOutput, limits: Limits) -> Problem | None:
         where = {k: where[k] for k in ("cell", "line", "excerpt")}
         problem = replace(problem, message=f"{message}, while running {at}", **where)
     return problem
+
+
+def _filled(ran: sandbox.RunOutput, limits: Limits) -> bool:
+    """The run's tree was seen this full of processes and threads: a fork or thread bomb."""
+    return ran.exit.peak_tasks >= FULL_SHARE * limits.processes
+
+
+def _filled_and(limits: Limits, then: str) -> str:
+    return f"your code filled the limit of {limits.processes} processes and threads, and {then}"
 
 
 def _died_spawning(ran: sandbox.RunOutput) -> bool:
@@ -487,11 +496,10 @@ def from_run(
             "Python itself died: a crash in native code, or the system stopping "
             "it; the end of the output may say why.",
         )
-        if ran.exit.peak_tasks >= FULL_SHARE * limits.processes:  # a fork or thread bomb
+        if _filled(ran, limits):  # a fork or thread bomb
             crashed = Problem(
                 "resources",
-                f"your code filled the limit of {limits.processes} processes and threads, "
-                f"and the run ended without a result ({ended})",
+                _filled_and(limits, f"the run ended without a result ({ended})"),
                 hints.LIMIT_HINTS["processes"],
             )
         return _after_failure(crashed, ran, limits, script)

@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from grader import data
+from grader.warm import client
 from tests.conftest import EXAMPLES, ROOT, TINY, cli, grade_args, results, spec_text
 
 pytestmark = pytest.mark.slow
@@ -106,10 +107,7 @@ class Dask:
 
     def stop(self) -> None:
         for warm in self.warm:  # the workers' warm parents end with them
-            for p in psutil.process_iter(["cmdline"]):
-                if str(warm) in " ".join(p.info["cmdline"] or []):
-                    with contextlib.suppress(psutil.Error):
-                        p.kill()
+            client.stop_all(warm)
         for proc in [*self.workers, self.scheduler]:
             if proc.poll() is None:
                 proc.terminate()

@@ -23,6 +23,7 @@ import pytest
 import grader
 from grader import printed, sandbox
 from grader.inside import loaders
+from grader.warm import client
 from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, results, spec_text
 
 pytestmark = pytest.mark.slow
@@ -140,12 +141,6 @@ def _sandbox_processes(warm_folder: Path) -> list[psutil.Process]:
     return found
 
 
-def _end_warm_parent(warm_folder: Path) -> None:
-    for p in psutil.process_iter(["cmdline"]):
-        if str(warm_folder) in " ".join(p.info["cmdline"] or []):
-            p.kill()
-
-
 @pytest.fixture(scope="module", params=[sandbox.WARM, sandbox.BUBBLEWRAP])
 def suite(request, tmp_path_factory, data_path):
     """The hostile batch, graded once on each path to the full sandbox."""
@@ -189,7 +184,7 @@ def suite(request, tmp_path_factory, data_path):
     finally:
         listener.close()
         home_secret.unlink()
-        _end_warm_parent(warm_folder)
+        client.stop_all(warm_folder)  # its graders are done: it ends
     assert done.returncode == 0, done.stderr[-3000:]
     assert alone.returncode == 0, alone.stderr[-3000:]
     return {

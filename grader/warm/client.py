@@ -161,10 +161,10 @@ class Parent:
         self.sock.close()
 
 
-def _folder() -> Path:
+def _folder(root: Path | None = None) -> Path:
     """Where this user's warm parents listen: a folder only this user can enter (stages
     never see it: their root has neither /tmp nor /run of the machine)."""
-    root = Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp")
+    root = root or Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp")
     folder = root / f"grader-warm-{os.geteuid()}"
     with contextlib.suppress(FileExistsError):
         folder.mkdir(mode=0o700)
@@ -270,11 +270,11 @@ def close_all() -> None:
         _parents.clear()
 
 
-def stop_all() -> None:
-    """Ask every warm parent of this user to end once its graders are done (the test
-    suite, at its end)."""
+def stop_all(root: Path | None = None) -> None:
+    """Ask every warm parent of this user (under ``root``, else where graders look) to end
+    once its graders are done (the test suite, at its end)."""
     with contextlib.suppress(WarmFailed):
-        for path in _folder().glob("*.sock"):
+        for path in _folder(root).glob("*.sock"):
             with contextlib.suppress(WarmFailed, OSError):
                 parent = Parent(path)
                 wire.send(parent.sock, {"stop": True})
