@@ -274,3 +274,19 @@ def test_examples_keep_their_order_at_both_budgets(batch, quick_batch):
         for b in names:
             if standard[a]["score"] > standard[b]["score"]:
                 assert quick[a]["score"] >= quick[b]["score"], (a, b)
+
+
+def test_each_stage_records_its_timeline_on_the_machines_clock(batch):
+    """Where a submission's wall time went (issue 23's floor): both stages' start and end
+    on one clock, and the trainer's steps inside its span."""
+    _, _, found, _ = batch
+    exported = [r for r in found.values() if r["trained_in"] == "trainer"]
+    assert len(exported) >= 5
+    for result in exported:
+        t = result["timings"]
+        assert 0 < t["start_s"] < t["start_s"] + t["code_s"] < t["end_s"], result["submission"]
+        steps = ("wait_s", "rebuild_s", "train_s", "batch_norm_s", "predict_s")
+        inside = t["trainer_start_s"] + sum(t[f"trainer_{step}"] for step in steps)
+        assert inside <= t["trainer_end_s"], result["submission"]
+        assert t["end_s"] < t["trainer_end_s"]  # the trainer trains after the code ran
+        assert t["trainer_end_s"] <= result["duration_s"]

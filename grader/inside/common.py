@@ -111,6 +111,8 @@ def main(run: Run, job_path: str) -> None:
             outcome["failure"] = errors.grader_fault("grading", exc)  # no line of the code
     outcome["memory_peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out = Path(job["out_dir"])
+    if "requested_at" in job:  # with start_s: the stage's whole span on the machine's clock
+        outcome["timings"]["end_s"] = round(time.monotonic() - job["requested_at"], 3)
     if predictions is not None:
         np.save(out / protocol.PREDICTIONS, predictions)
     (out / protocol.OUTCOME).write_text(json.dumps(outcome))

@@ -55,8 +55,10 @@ def run(job: dict, outcome: dict) -> np.ndarray:
     spec = export.wait(exchange)
     outcome["timings"]["wait_s"] = round(time.perf_counter() - started, 3)
     keras.utils.set_random_seed(budget["seed"])
+    started = time.perf_counter()
     model, weights = export.rebuild(keras, exchange, spec)
     x_train, x_test = _inputs(exchange, spec, train_x, test_x)
+    outcome["timings"]["rebuild_s"] = round(time.perf_counter() - started, 3)
     return common.train_and_predict(
         trainer,
         model,
