@@ -5,7 +5,7 @@ Grades one example at the quick budget for a real result, makes N variants of it
 scores, accuracies), then saves them and publishes the class pages two ways: as the batch used to,
 re-reading every result and rewriting grades.csv and index.html after each one (one
 such step timed with 1 and with N results in the folder, summed over 1..N), and through
-``grader.report.publish`` (class pages at most every 5 s and at the end). Also times a
+``grader.reporting.publish`` (class pages at most every 5 s and at the end). Also times a
 student's own page, which costs the same either way. Prints figures; asserts nothing.
 
 Usage: python bench/class_pages.py [--n 5000] [--data DIR]
@@ -26,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import results  # noqa: E402
-from grader.report import html, publish  # noqa: E402
+from grader.reporting import (  # noqa: E402
+    html,
+    publish,
+    results,  # noqa: E402
+)
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "cifar10-subset"
 EXAMPLE = ROOT / "assignments" / "cifar10_cnn" / "examples" / "good_cnn.py"

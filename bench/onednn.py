@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader import machine
+from grader.runner import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "assignments" / "cifar10_cnn" / "assignment.toml"

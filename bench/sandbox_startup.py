@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader import sandbox
+from grader.runner import sandbox
 from grader.spec_types import Limits
 
 

@@ -90,7 +90,7 @@ def check(mode: str, data: str, out: Path) -> float:
 
 def no_warm_parent() -> None:
     """End this user's warm parents, and wait until they are gone."""
-    from grader.warm import client
+    from grader.runner.warm import client
 
     parents = [p for p in psutil.process_iter(["cmdline"]) if _a_parent(p)]
     client.stop_all()
@@ -99,7 +99,7 @@ def no_warm_parent() -> None:
 
 def _a_parent(p: psutil.Process) -> bool:
     line = " ".join(p.info["cmdline"] or [])
-    return "grader.warm.parent" in line and "grader.warm.parent" not in " ".join(
+    return "grader.runner.warm.parent" in line and "grader.runner.warm.parent" not in " ".join(
         p.parent().cmdline() if p.parent() else []
     )
 
@@ -162,7 +162,7 @@ def main() -> None:
 
 
 def machine_line() -> str:
-    from grader import machine
+    from grader.runner import machine
 
     found = machine.fingerprint()
     return f"{found['cpu']['model']}, {found['cores']} cores, oneDNN {found['onednn']}"

@@ -13,8 +13,8 @@ import typing
 from dataclasses import MISSING, dataclass, fields, is_dataclass
 from pathlib import Path
 
-from grader import checks
 from grader.errors import UsageError
+from grader.judging import checks
 from grader.spec_types import (
     COMPATIBILITY_MODES,
     CURRENT_API,

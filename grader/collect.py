@@ -16,11 +16,11 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from grader import verdict
 from grader.errors import UsageError
 from grader.inside.errors import excerpt
+from grader.judging import verdict
+from grader.judging.verdict import Problem
 from grader.spec_types import GRADABLE, SUBMISSION_FILES
-from grader.verdict import Problem
 
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".git"}
 MAX_ZIP_MEMBERS = 5000

@@ -16,32 +16,20 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from grader import (
-    __version__,
-    checks,
-    cluster,
-    data,
-    machine,
-    pretrained,
-    printed,
-    results,
-    run,
-    sandbox,
-    scoring,
-    terminal,
-    uncertainty,
-    verdict,
-)
+from grader import __version__, data
 from grader.assignment import Assignment
-from grader.calibration import Calibration
+from grader.calibration import relation
+from grader.calibration.store import Calibration
 from grader.collect import Submission
 from grader.errors import GraderFault, UsageError
 from grader.inside import protocol
-from grader.report import notebook, plots, publish
+from grader.judging import checks, scoring, uncertainty, verdict
+from grader.judging.verdict import Problem
+from grader.reporting import notebook, plots, printed, publish, results, terminal
 from grader.result_schema import Result
+from grader.runner import cluster, machine, pretrained, sandbox, stages
 from grader.similarity import model as similar
 from grader.spec_types import STANDARD, Limits
-from grader.verdict import Problem
 
 
 @dataclass(frozen=True)
@@ -49,7 +37,7 @@ class Context:
     assignment: Assignment
     budget_name: str
     data: data.GradingData
-    settings: run.Settings
+    settings: stages.Settings
     scratch: Path  # the batch's private folder: sandbox data and run dirs
     out: Path | None  # None when nothing is graded (calibration)
     calibration: Calibration | None = None  # set before grading: it scores accuracy
@@ -87,7 +75,7 @@ def context(
             remote = cluster.Cluster(cluster_address, grading, isolation.requested)
         else:
             data.write_for_sandbox(grading, scratch / "data")
-        settings = run.Settings(
+        settings = stages.Settings(
             budget,
             limits,
             isolation,
@@ -181,7 +169,7 @@ def _run(sub: Submission, ctx: Context) -> sandbox.RunOutput:
         return ctx.cluster.run(sub, ctx.settings)
     folder = ctx.scratch / "runs" / sub.id
     try:
-        return run.run(sub, ctx.settings, folder)
+        return stages.run(sub, ctx.settings, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -294,9 +282,9 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
     passed = scoring.passes(assignment, rubric)
     estimate = None
     if ctx.budget_name != STANDARD:
-        relation = ctx.calibration.relation(assignment.spec.rubric.accuracy)
+        fitted = relation.of(ctx.calibration, assignment.spec.rubric.accuracy)
         hidden = uncertainty.hidden_by_quick(arch, bool(gap))
-        estimate = uncertainty.estimate(assignment, relation, others, acc, hidden)
+        estimate = uncertainty.estimate(assignment, fitted, others, acc, hidden)
         passed = estimate["verdict"] == uncertainty.LIKELY_PASS
     batch_norm = _batch_norm(outcome)
     here = ran.machine if ran else machine.fingerprint()

@@ -69,7 +69,7 @@ def pytest_sessionfinish(session) -> None:
     """The warm parents the suite's commands kept warm end with it (in the controller,
     once every worker is done)."""
     if not hasattr(session.config, "workerinput"):
-        from grader.warm import client
+        from grader.runner.warm import client
 
         client.stop_all()
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment, calibration, data, machine, spec_types
-from grader.calibration import NoCalibration
+from grader import assignment, data, spec_types
+from grader.calibration import store
+from grader.calibration.store import NoCalibration
 from grader.errors import UsageError
+from grader.runner import machine
 from tests.conftest import DATA, REFERENCE, spec_text
 
 
@@ -42,7 +44,7 @@ RUNS = [
 
 
 def _write(spec, subset, runs=RUNS):
-    return calibration.write(spec, "standard", spec.spec.budget, subset, runs, "bubblewrap")
+    return store.write(spec, "standard", spec.spec.budget, subset, runs, "bubblewrap")
 
 
 def test_threshold_is_at_or_below_every_run_of_the_reference():
@@ -51,7 +53,7 @@ def test_threshold_is_at_or_below_every_run_of_the_reference():
     for _ in range(200):
         accs = [round(rng.uniform(0.1, 0.9), 4) for _ in range(rng.randint(1, 10))]
         runs = [{"seed": i, "accuracy": a} for i, a in enumerate(accs)]
-        s = calibration.Calibration(Path(), {"runs": runs}).scale(scale)
+        s = store.Calibration(Path(), {"runs": runs}).scale(scale)
         assert min(accs) - 1e-4 < s.full_at <= min(accs)
         assert s.reference_lowest == min(accs)
 
@@ -75,7 +77,7 @@ def test_written_file_holds_distribution_thresholds_and_provenance(spec, subset)
 
 def test_the_matching_calibration_is_found(spec, subset):
     made = _write(spec, subset)
-    found = calibration.find(spec, "standard", spec.spec.budget, subset)
+    found = store.find(spec, "standard", spec.spec.budget, subset)
     assert found.path == made.path and found.seeds == [1234, 1235, 1236]
 
 
@@ -83,7 +85,7 @@ def test_another_budget_is_named(spec, subset):
     _write(spec, subset)
     other = replace(spec.spec.budget, epochs=5)
     with pytest.raises(NoCalibration, match=r"differs in budget\.epochs: 5 here, 3 calibrated$"):
-        calibration.find(spec, "standard", other, subset)
+        store.find(spec, "standard", other, subset)
 
 
 def test_other_data_is_named(spec, subset):
@@ -94,7 +96,7 @@ def test_other_data_is_named(spec, subset):
         subset.train, data.Split(images, subset.test.labels), subset.source, "f" * 64
     )
     with pytest.raises(NoCalibration) as caught:
-        calibration.find(spec, "standard", spec.spec.budget, changed)
+        store.find(spec, "standard", spec.spec.budget, changed)
     message = str(caught.value)
     assert "data_fingerprint: ffffffffffff… (a hash of the images and labels) here" in message
     assert "budget." not in message and "tensorflow" not in message
@@ -107,7 +109,7 @@ def test_other_library_versions_are_named(spec, subset):
     content["key"]["tensorflow"] = "2.20.0"
     made.path.write_text(json.dumps(content))
     with pytest.raises(NoCalibration, match=rf"tensorflow: {here} here, 2.20.0 calibrated"):
-        calibration.find(spec, "standard", spec.spec.budget, subset)
+        store.find(spec, "standard", spec.spec.budget, subset)
 
 
 def test_a_changed_reference_solution_is_named(spec, subset):
@@ -115,19 +117,19 @@ def test_a_changed_reference_solution_is_named(spec, subset):
     solution = spec.reference_dir / "solution.py"
     solution.write_text(solution.read_text() + "\n# tuned\n")
     with pytest.raises(NoCalibration, match=r"reference: solution.py [0-9a-f]{8} here"):
-        calibration.find(spec, "standard", spec.spec.budget, subset)
+        store.find(spec, "standard", spec.spec.budget, subset)
 
 
 def test_calibrations_travel_without_the_solution(spec, subset):
     """Shipped (say, to Gradescope) with the solution removed, a calibration still holds."""
     made = _write(spec, subset)
     (spec.reference_dir / "solution.py").unlink()
-    assert calibration.find(spec, "standard", spec.spec.budget, subset).path == made.path
+    assert store.find(spec, "standard", spec.spec.budget, subset).path == made.path
 
 
 def test_an_empty_reference_folder_says_so(spec, subset):
     with pytest.raises(NoCalibration, match="holds none"):
-        calibration.find(spec, "standard", spec.spec.budget, subset)
+        store.find(spec, "standard", spec.spec.budget, subset)
 
 
 def test_bundled_calibrations_cover_the_subset_for_every_budget():
@@ -136,7 +138,7 @@ def test_bundled_calibrations_cover_the_subset_for_every_budget():
     for name in ["standard", *spec.spec.budgets]:
         budget = spec.spec.budget_named(name)
         subset = data.for_budget(full, budget.train_images, budget.test_images)
-        found = calibration.find(spec, name, budget, subset)
+        found = store.find(spec, name, budget, subset)
         assert len(found.seeds) >= 5 and budget.seed in found.seeds
 
 
@@ -156,12 +158,12 @@ def test_an_unwritable_calibration_folder_is_a_clear_error(spec, subset):
 def test_one_grader_at_a_time_makes_a_calibration(spec):
     """A second grader that finds the reference being calibrated waits for the first,
     saying so (it then finds the first one's file: calibrate.ensure)."""
-    path = spec.reference_dir / calibration.FOLDER / ".making"
+    path = spec.reference_dir / store.FOLDER / ".making"
     path.parent.mkdir()
     waited, entered = threading.Event(), threading.Event()
 
     def second() -> None:
-        with calibration.one_maker(spec, waited.set):
+        with store.one_maker(spec, waited.set):
             entered.set()
 
     with path.open("a") as first:
@@ -172,7 +174,7 @@ def test_one_grader_at_a_time_makes_a_calibration(spec):
     thread.join(10)
     assert entered.is_set()
     calls: list[int] = []
-    with calibration.one_maker(spec, lambda: calls.append(1)):  # nobody else: no wait
+    with store.one_maker(spec, lambda: calls.append(1)):  # nobody else: no wait
         assert calls == []
 
 
@@ -190,7 +192,7 @@ XEON = {
 }
 
 
-def _from_another_machine(made: calibration.Calibration, name: str) -> Path:
+def _from_another_machine(made: store.Calibration, name: str) -> Path:
     """The calibration as if measured on a Xeon with AVX-512 and AMX: same key."""
     content = json.loads(made.path.read_text())
     content["machine"] = {**XEON, "versions": content["machine"]["versions"]}
@@ -214,7 +216,7 @@ def test_a_calibration_from_another_machine_is_used_and_says_what_differs(spec, 
     made = _write(spec, subset)
     foreign = _from_another_machine(made, "zz-xeon.json")
     made.path.unlink()
-    found = calibration.find(spec, "standard", spec.spec.budget, subset)
+    found = store.find(spec, "standard", spec.spec.budget, subset)
     assert found.path == foreign  # the grade still has a threshold: the key matches
     other = found.other_machine(machine.fingerprint())
     assert other is not None
@@ -230,7 +232,7 @@ def test_a_calibration_from_another_machine_is_used_and_says_what_differs(spec, 
 def test_the_calibration_of_this_machine_is_preferred(spec, subset):
     made = _write(spec, subset)
     _from_another_machine(made, "aa-xeon-sorts-first.json")
-    assert calibration.find(spec, "standard", spec.spec.budget, subset).path == made.path
+    assert store.find(spec, "standard", spec.spec.budget, subset).path == made.path
 
 
 def test_a_calibration_without_a_recorded_machine_says_so(spec, subset):
@@ -238,6 +240,6 @@ def test_a_calibration_without_a_recorded_machine_says_so(spec, subset):
     content = json.loads(made.path.read_text())
     del content["machine"]
     made.path.write_text(json.dumps(content))
-    found = calibration.find(spec, "standard", spec.spec.budget, subset)
+    found = store.find(spec, "standard", spec.spec.budget, subset)
     (said,) = found.other_machine(machine.fingerprint())["differences"]
     assert "not recorded in the calibration" in said

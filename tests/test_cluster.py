@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from grader import data
-from grader.warm import client
+from grader.runner.warm import client
 from tests.conftest import EXAMPLES, ROOT, TINY, cli, grade_args, results, spec_text
 
 pytestmark = pytest.mark.slow
@@ -134,7 +134,8 @@ def _a_stage(p: psutil.Process) -> bool:
     try:
         line = " ".join(p.cmdline())
         return "grader.inside" in line or (
-            "grader.warm.parent" in line and "grader.warm.parent" in " ".join(p.parent().cmdline())
+            "grader.runner.warm.parent" in line
+            and "grader.runner.warm.parent" in " ".join(p.parent().cmdline())
         )
     except (psutil.Error, AttributeError):
         return False

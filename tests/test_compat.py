@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from grader import terminal
+from grader.reporting import terminal
 from tests.conftest import EXAMPLES, SUBMISSIONS, results, tiny_batch
 
 pytestmark = pytest.mark.slow

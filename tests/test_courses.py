@@ -18,8 +18,9 @@ import jsonschema
 import pytest
 import yaml
 
-from grader import collect, run, sandbox
-from grader.report import exports
+from grader import collect
+from grader.reporting import exports
+from grader.runner import sandbox, stages
 from tests.conftest import EXAMPLES, SPEC, TINY, cli, spec_text
 
 HERE = Path(__file__).resolve().parent
@@ -159,7 +160,7 @@ def test_run_autograder_grades_the_notebook_as_an_unprivileged_user(tmp_path, da
     assert result["sandbox"]["user"] == "own non-root uid"
     printed = (root / "results" / "grader" / "submission" / "output.txt").read_text()
     uid = int(printed.split("running as uid ")[1].split()[0])
-    assert uid >= run.UID_BASE  # the student stage's own uid, not root's
+    assert uid >= stages.UID_BASE  # the student stage's own uid, not root's
     assert doc["score"] == result["score"] > 0
     visibility = {t["name"]: t["visibility"] for t in doc["tests"]}
     assert visibility.pop("accuracy") == "after_due_date"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from grader import verdict
+from grader.judging import verdict
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from grader.inside.transcript import Transcript
-from grader.report import notebook
+from grader.reporting import notebook
 from tests.conftest import SUBMISSIONS, cli, grade_args, results, tiny_batch
 
 pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow

@@ -111,7 +111,9 @@ def test_a_python_other_uids_cannot_run_leaves_stages_as_root_and_says_why(tmp_p
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     here = [*(p for p in sys.path if p.endswith("-packages")), str(ROOT)]  # this grader
     (next(venv.glob("lib/python*/site-packages")) / "grader.pth").write_text("\n".join(here))
-    probe = "import json, grader.sandbox as s; print(json.dumps(s.detect('process').to_json()))"
+    probe = (
+        "import json, grader.runner.sandbox as s; print(json.dumps(s.detect('process').to_json()))"
+    )
     done = subprocess.run(
         [str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, cwd="/"
     )

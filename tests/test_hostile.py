@@ -21,9 +21,10 @@ import psutil
 import pytest
 
 import grader
-from grader import printed, sandbox
 from grader.inside import loaders
-from grader.warm import client
+from grader.reporting import printed
+from grader.runner import sandbox
+from grader.runner.warm import client
 from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, results, spec_text
 
 pytestmark = pytest.mark.slow
@@ -130,7 +131,7 @@ def _sandbox_processes(warm_folder: Path) -> list[psutil.Process]:
             line = " ".join(p.info["cmdline"] or [])
             above = [(a.pid, " ".join(a.cmdline())) for a in p.parents()]
             ours = [a for a in above if str(warm_folder) in a[1]]
-            elsewhere = any(pid in others or "grader.warm.parent" in a for pid, a in above)
+            elsewhere = any(pid in others or "grader.runner.warm.parent" in a for pid, a in above)
             suspect = (
                 61000 <= uid < 61300 or f"sleep {DAEMON_SECONDS}" in line or "grader.inside" in line
             )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import results
-from grader.checks import Check
+from grader.judging.checks import Check
+from grader.reporting import results
 from tests.conftest import cli
 
 CHECKS = ["conv layers", "dropout", "accuracy"]

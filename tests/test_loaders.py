@@ -10,8 +10,9 @@ import pickle
 import numpy as np
 import pytest
 
-from grader import collect, data, verdict
+from grader import collect, data
 from grader.inside import errors, infer, loaders, model_search
+from grader.judging import verdict
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from grader import machine
+from grader.runner import machine
 from tests.conftest import EXAMPLES, TINY, tiny_batch
 from tests.test_calibration import XEON
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow  # grades, or starts warm parents that import Tens
 PROBE = """
 import json
 from pathlib import Path
-from grader import machine, sandbox
+from grader.runner import machine, sandbox
 print(json.dumps([machine.fingerprint()["onednn"],
                   sandbox.environment(sandbox.Isolation("process", (), False), Path("/tmp"), 2)]))
 """

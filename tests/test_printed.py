@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import grader
-from grader import printed
+from grader.reporting import printed
 
 PACKAGE = Path(grader.__file__).resolve().parent
 SITE = next(p for p in sys.path if p.endswith("site-packages"))

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import results
-from grader.report import html, publish
+from grader.reporting import html, publish, results
 from tests.conftest import EXAMPLES, tiny_batch
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment, calibration, uncertainty
-from grader.checks import Check
+from grader import assignment
+from grader.calibration import relation, store
+from grader.judging import uncertainty
+from grader.judging.checks import Check
 from tests.conftest import REFERENCE, ROOT, SPEC, cli, results
 
 pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
@@ -47,13 +49,11 @@ def test_the_reference_is_likely_to_pass_with_every_calibrated_seed(graded):
     low, high = result["estimate"]["standard_accuracy_range"]
     assert low <= result["estimate"]["standard_accuracy"] <= high
     spec = assignment.load(str(SPEC))
-    quick = calibration._load(
-        spec.reference_dir / calibration.FOLDER / result["calibration"]["file"]
-    )
-    relation = quick.relation(spec.spec.rubric.accuracy)
+    quick = store._load(spec.reference_dir / store.FOLDER / result["calibration"]["file"])
+    fitted = relation.of(quick, spec.spec.rubric.accuracy)
     others = [Check(**c) for c in result["checks"] if c["name"] != "accuracy"]
     for acc in quick.accuracies:  # the same rubric, at each accuracy the reference reached
-        assert uncertainty.estimate(spec, relation, others, acc, [])["verdict"] == (
+        assert uncertainty.estimate(spec, fitted, others, acc, [])["verdict"] == (
             uncertainty.LIKELY_PASS
         ), acc
 

@@ -5,8 +5,8 @@ import pickle
 import numpy as np
 
 from grader.inside import protocol
-from grader.run import read_back
-from grader.sandbox import Output
+from grader.runner.sandbox import Output
+from grader.runner.stages import read_back
 
 GOOD = protocol.new_outcome() | {
     "ok": True,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import printed
+from grader.reporting import printed
 from tests.conftest import ROOT, SUBMISSIONS, cli, results, tiny_batch
 
 REASONS = SUBMISSIONS / "reasons"

@@ -9,9 +9,10 @@ import re
 
 import pytest
 
-from grader import assignment, scoring, spec_types
-from grader.checks import Check
+from grader import assignment, spec_types
 from grader.errors import UsageError
+from grader.judging import scoring
+from grader.judging.checks import Check
 from tests.conftest import EXAMPLES, TINY, cli, results, spec_text
 
 DENSE = EXAMPLES / "dense_only.py"

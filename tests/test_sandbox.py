@@ -8,7 +8,7 @@ import venv
 
 PROBE = """
 import sys
-from grader import sandbox
+from grader.runner import sandbox
 print(sys.prefix)
 for mode in ("warm", "bubblewrap"):
     found = sandbox.detect(mode)

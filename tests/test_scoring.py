@@ -1,6 +1,7 @@
 import numpy as np
 
-from grader import assignment, checks, scoring
+from grader import assignment
+from grader.judging import checks, scoring
 
 
 def test_accuracy_counts_nan_rows_as_wrong():

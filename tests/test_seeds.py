@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import assignment, calibration, data
+from grader import assignment, data
+from grader.calibration import store
 from tests.conftest import EXAMPLES, REFERENCE, TINY, cli, grade_args, results, spec_text
 
 pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
@@ -40,7 +41,7 @@ def calibrate(spec: Path, data_path: str, accuracies: list[float]) -> None:
         {"reference": REFERENCE.name, "seed": budget.seed + i, "accuracy": acc, "seconds": 0.0}
         for i, acc in enumerate(accuracies)
     ]
-    calibration.write(a, "standard", budget, grading, runs, "test")
+    store.write(a, "standard", budget, grading, runs, "test")
 
 
 def grade(spec: Path, out: Path, data_path: str, *options: str) -> dict:

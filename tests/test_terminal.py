@@ -1,7 +1,7 @@
 """The terminal lines: columns that fit the batch, texts cut at a word, a line when a
 submission starts where no progress bar can show it."""
 
-from grader import terminal
+from grader.reporting import terminal
 
 
 def _result(name: str, message: str = "") -> dict:

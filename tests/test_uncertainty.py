@@ -7,18 +7,20 @@ import statistics
 
 import pytest
 
-from grader import assignment, calibration, scoring, uncertainty
-from grader.checks import Check
+from grader import assignment
+from grader.calibration import relation, store
+from grader.judging import scoring, uncertainty
+from grader.judging.checks import Check
 from grader.spec_types import Uncertainty
 from tests.conftest import SPEC
 
 SPEC_ = assignment.load(str(SPEC))
-FOLDER = SPEC_.reference_dir / calibration.FOLDER
-QUICK_CAL = calibration._load(next(FOLDER.glob("cifar10_cnn-quick-*.json")))
+FOLDER = SPEC_.reference_dir / store.FOLDER
+QUICK_CAL = store._load(next(FOLDER.glob("cifar10_cnn-quick-*.json")))
 # the standard calibration its relation was measured against: the same machine's (a
 # calibration made here for another machine may lie beside it)
 MACHINE = QUICK_CAL.path.stem.rsplit("-", 1)[1]
-STANDARD_CAL = calibration._load(next(FOLDER.glob(f"cifar10_cnn-standard-*-{MACHINE}.json")))
+STANDARD_CAL = store._load(next(FOLDER.glob(f"cifar10_cnn-standard-*-{MACHINE}.json")))
 ACC = SPEC_.spec.rubric.accuracy
 SCALE = STANDARD_CAL.scale(ACC)
 
@@ -93,20 +95,20 @@ def test_record_replays_each_decision_and_grades_the_median():
 
 def test_fit_finds_a_known_relation():
     pairs = [(q, 0.1 + 1.5 * (q - 0.1)) for q in (0.2, 0.3, 0.35)]
-    assert uncertainty.fit(pairs, 0.1) == (1.5, 0.0)
+    assert relation.fit(pairs, 0.1) == (1.5, 0.0)
     noisy = [(0.2, 0.26), (0.3, 0.39), (0.35, 0.47)]
-    ratio, sd = uncertainty.fit(noisy, 0.1)
+    ratio, sd = relation.fit(noisy, 0.1)
     assert 1.4 < ratio < 1.6 and sd > 0
 
 
 def test_bundled_quick_calibration_is_related_to_the_bundled_standard_one():
-    assert calibration.related(QUICK_CAL, STANDARD_CAL)
+    assert relation.related(QUICK_CAL, STANDARD_CAL)
     rel = QUICK_CAL.content["relation"]
     names = {p["name"] for p in rel["pairs"]}
     assert {"solution.py", "good_cnn"} <= names and len(rel["pairs"]) >= 12
-    relation = QUICK_CAL.relation(ACC)
-    assert relation.standard_scale == SCALE
-    assert 0 < relation.residual_sd < 0.1
+    fitted = relation.of(QUICK_CAL, ACC)
+    assert fitted.standard_scale == SCALE
+    assert 0 < fitted.residual_sd < 0.1
 
 
 def quick_for(relation, standard: float) -> float:
@@ -115,26 +117,22 @@ def quick_for(relation, standard: float) -> float:
 
 
 def test_estimate_says_likely_to_pass_only_when_the_whole_range_passes():
-    relation = QUICK_CAL.relation(ACC)
-    width = SPEC_.spec.uncertainty.band_sd * relation.residual_sd
+    fitted = relation.of(QUICK_CAL, ACC)
+    width = SPEC_.spec.uncertainty.band_sd * fitted.residual_sd
     checks = others("pooling", "dropout", "size")
     at = uncertainty.pass_at(SPEC_, SCALE, checks)
-    on_the_mark = uncertainty.estimate(SPEC_, relation, checks, quick_for(relation, at), [])
+    on_the_mark = uncertainty.estimate(SPEC_, fitted, checks, quick_for(fitted, at), [])
     low, high = on_the_mark["standard_accuracy_range"]
     assert on_the_mark["verdict"] == uncertainty.BORDERLINE
     assert low < at < high and high - low == pytest.approx(2 * width, abs=2e-4)
     assert on_the_mark["standard_score_range"][0] < SPEC_.spec.pass_mark * SPEC_.max_score
-    above = uncertainty.estimate(
-        SPEC_, relation, checks, quick_for(relation, at + width + 0.005), []
-    )
-    below = uncertainty.estimate(
-        SPEC_, relation, checks, quick_for(relation, at - width - 0.005), []
-    )
+    above = uncertainty.estimate(SPEC_, fitted, checks, quick_for(fitted, at + width + 0.005), [])
+    below = uncertainty.estimate(SPEC_, fitted, checks, quick_for(fitted, at - width - 0.005), [])
     assert above["verdict"] == uncertainty.LIKELY_PASS
     assert below["verdict"] == uncertainty.LIKELY_FAIL
     # a finding the quick budget hides caps the verdict at borderline
     hidden = uncertainty.hidden_by_quick(None, gap=True)
-    capped = uncertainty.estimate(SPEC_, relation, checks, quick_for(relation, 0.45), hidden)
+    capped = uncertainty.estimate(SPEC_, fitted, checks, quick_for(fitted, 0.45), hidden)
     assert capped["verdict"] == uncertainty.BORDERLINE and capped["why"] == hidden
 
 
@@ -146,7 +144,7 @@ def test_estimate_without_a_relation_never_promises_a_pass():
 
 
 def test_the_reference_is_likely_to_pass_with_every_calibrated_quick_seed():
-    relation = QUICK_CAL.relation(ACC)
+    fitted = relation.of(QUICK_CAL, ACC)
     for acc in QUICK_CAL.accuracies:
-        found = uncertainty.estimate(SPEC_, relation, others(), acc, [])
+        found = uncertainty.estimate(SPEC_, fitted, others(), acc, [])
         assert found["verdict"] == uncertainty.LIKELY_PASS, (acc, found)

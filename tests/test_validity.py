@@ -57,7 +57,7 @@ def test_model_without_batch_norm_records_none(realistic):
 
 RE_ESTIMATE = """
 import numpy as np, keras
-from grader.inside.train import Trainer
+from grader.inside.fitting import Trainer
 keras.utils.set_random_seed(0)
 base = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3),
                          keras.layers.BatchNormalization()])

@@ -1,6 +1,6 @@
 import pytest
 
-from grader import hints, verdict
+from grader.judging import hints, verdict
 
 CASES = [
     (
@@ -106,7 +106,7 @@ def test_tensorflow_out_of_memory_is_said_plainly():
 
 
 def _crashed(signal: str, output: str, peak_mb: float):
-    from grader.sandbox import Exit, RunOutput
+    from grader.runner.sandbox import Exit, RunOutput
 
     return RunOutput(Exit(-11, signal, None, 3.0, peak_mb), "student", None, None, None, output)
 
@@ -206,8 +206,8 @@ def test_a_run_that_dies_after_an_out_of_memory_line_is_headlined_by_that_line()
 
 
 def test_a_fork_bomb_stopped_by_a_time_limit_names_the_process_limit_it_filled():
-    from grader import sandbox
-    from grader.sandbox import Exit, RunOutput
+    from grader.runner import sandbox
+    from grader.runner.sandbox import Exit, RunOutput
     from grader.spec_types import Limits
 
     def stopped(tasks: int):
@@ -225,8 +225,8 @@ def test_a_fork_bomb_stopped_by_a_time_limit_names_the_process_limit_it_filled()
 def test_a_fork_bomb_whose_forks_failed_in_its_children_names_the_process_limit():
     from dataclasses import replace
 
-    from grader import sandbox
-    from grader.sandbox import Exit, RunOutput
+    from grader.runner import sandbox
+    from grader.runner.sandbox import Exit, RunOutput
     from grader.spec_types import Limits
 
     fork = {"exception": "BlockingIOError", "message": "[Errno 11] Resource temporarily "
@@ -244,7 +244,7 @@ def test_a_fork_bomb_whose_forks_failed_in_its_children_names_the_process_limit(
 
 
 def test_a_run_that_ended_without_a_result_after_filling_the_process_table_names_the_limit():
-    from grader.sandbox import Exit, RunOutput
+    from grader.runner.sandbox import Exit, RunOutput
     from grader.spec_types import Limits
 
     def ended(tasks: int) -> RunOutput:

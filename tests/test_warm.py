@@ -17,10 +17,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from grader import sandbox
+from grader.runner import sandbox
+from grader.runner.warm import client, confine
+from grader.runner.warm import parent as parent_module
 from grader.spec_types import Limits
-from grader.warm import client, confine
-from grader.warm import parent as parent_module
 
 pytestmark = pytest.mark.slow  # grades, or starts warm parents that import TensorFlow
 
@@ -254,8 +254,8 @@ def test_the_kernel_supports_what_the_warm_path_needs():
 def test_a_stage_the_kernel_would_not_confine_is_no_verdict_on_the_code(tmp_path):
     """A refusal comes from the parent, out of the code's reach: a stage whose own code
     exits with the refusal's status is still the code's doing."""
-    from grader import verdict
-    from grader.sandbox import RunOutput
+    from grader.judging import verdict
+    from grader.runner.sandbox import RunOutput
 
     def run(binds: dict) -> tuple[sandbox.Exit, str]:
         box = _box(tmp_path, f"raise SystemExit({confine.REFUSED})", binds)
@@ -299,7 +299,7 @@ def test_a_grader_gone_at_once_leaves_the_parent_serving_the_others(tmp_path):
 
 
 def test_a_stage_whose_warm_parent_ended_under_it_is_no_verdict_on_the_code(tmp_path):
-    from grader import verdict
+    from grader.judging import verdict
 
     box = _box(tmp_path, "import time; time.sleep(60)")
     env = box.env

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import pretrained, verdict
+from grader.judging import verdict
+from grader.runner import pretrained
 from tests.conftest import EXAMPLES, SUBMISSIONS, cli, results, tiny_batch
 
 MOBILENET = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"

@@ -7,9 +7,11 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
-from grader import cluster, pipeline, pretrained, sandbox, terminal
+from grader import pipeline
 from grader.assignment import Assignment
 from grader.cli import LIMIT_FLAGS
+from grader.reporting import terminal
+from grader.runner import cluster, pretrained, sandbox
 from grader.spec_types import Limits
 
 
@@ -21,7 +23,7 @@ def limits(args, assignment: Assignment) -> Limits:
 
 def export(args, assignment: Assignment, results: list[dict]) -> None:
     """The exports asked for on the command line, and the GitHub step summary."""
-    from grader.report import exports
+    from grader.reporting import exports
 
     visibility = assignment.spec.visibility_of
     if args.gradescope and results:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from grader import assignment, calibrate, calibration, terminal
-from grader.calibration import Calibration, NoCalibration
+from grader import assignment
+from grader.calibration import measuring, relation, store
+from grader.calibration.store import Calibration, NoCalibration
 from grader.commands.batch import grading
+from grader.reporting import terminal
 from grader.spec_types import STANDARD
 
 
@@ -19,7 +21,7 @@ def run(args) -> int:
         spec.spec.budget_named(name)  # an unknown name is a usage error before any work
     for name in names:
         with grading(args, spec, name, out=None) as ctx:  # it writes beside the reference
-            seeds = calibrate.seeds_from(ctx, args.seeds)
+            seeds = measuring.seeds_from(ctx, args.seeds)
             terminal.say(
                 f"grader: calibrating budget '{name}' of {spec.spec.name}: "
                 f"{len(ctx.data.train.labels)} train / {len(ctx.data.test.labels)} test images, "
@@ -30,7 +32,7 @@ def run(args) -> int:
                 terminal.say(f"  up to date (--force to redo): {cached.path}")
                 made = cached
             else:
-                made = calibrate.make(ctx, seeds)
+                made = measuring.make(ctx, seeds)
             if name != STANDARD:
                 made = _related(args, spec, replace(ctx, calibration=made))
             print(report(name, made))
@@ -40,20 +42,20 @@ def run(args) -> int:
 def _related(args, spec, quick) -> Calibration:
     """The quick budget's calibration, related to the standard one unless it already is."""
     with grading(args, spec, STANDARD, out=None) as standard:
-        standard = calibrate.ensure(standard, allowed=False)
-        if calibration.related(quick.calibration, standard.calibration) and not args.force:
+        standard = measuring.ensure(standard, allowed=False)
+        if relation.related(quick.calibration, standard.calibration) and not args.force:
             return quick.calibration
         terminal.say(
             f"grader: relating budget '{quick.budget_name}' to '{STANDARD}': the reference's "
             "seeds at both, and the assignment's examples graded at both"
         )
-        return calibrate.relate(quick, standard)
+        return measuring.relate(quick, standard)
 
 
 def _cached(ctx, name: str, seeds: list[int]) -> Calibration | None:
     """A matching calibration that already covers these seeds."""
     try:
-        found = calibration.find(ctx.assignment, name, ctx.settings.budget, ctx.data)
+        found = store.find(ctx.assignment, name, ctx.settings.budget, ctx.data)
     except NoCalibration:
         return None
     return found if set(seeds) <= set(found.seeds) else None

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import assignment, calibrate, collect, pipeline, terminal, uncertainty
+from grader import assignment, collect, pipeline
+from grader.calibration import measuring
 from grader.commands.batch import export, grading
 from grader.errors import GraderFault, UsageError
-from grader.report import exports, publish
+from grader.judging import uncertainty
+from grader.reporting import exports, publish, terminal
 
 
 def run(args) -> int:
@@ -22,7 +24,7 @@ def run(args) -> int:
     with grading(args, spec, args.budget or spec.spec.check_budget, out) as ctx:
         # resolved: `grader check .` (a student's repository) takes the folder's name
         subs = [collect.one(path.resolve(), ctx.scratch, spec.spec.submission_files)]
-        ctx = calibrate.ensure(ctx, args.calibrate)
+        ctx = measuring.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
         consumers = [

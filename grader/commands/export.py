@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.report import lms
+from grader.reporting import lms
 
 
 def run(args) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 def record_fault(args, message: str) -> None:
     """The grader could not grade: the course's tools still get a result that says so
     (Gradescope's results.json, GitHub Classroom's runner result)."""
-    from grader.report import exports
+    from grader.reporting import exports
 
     if getattr(args, "gradescope", None):
         exports.gradescope_fault(Path(args.gradescope), message)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import assignment, calibrate, collect, pipeline, terminal
+from grader import assignment, collect, pipeline
+from grader.calibration import measuring
 from grader.commands.batch import export, grading
 from grader.errors import UsageError
-from grader.report import publish
+from grader.reporting import publish, terminal
 from grader.similarity import batch
 from grader.spec_types import STANDARD
 
@@ -23,7 +24,7 @@ def run(args) -> int:
             raise UsageError("nothing to grade")
         if args.gradescope and len(subs) != 1:
             raise UsageError("--gradescope writes one submission's results: give one")
-        ctx = calibrate.ensure(ctx, args.calibrate)
+        ctx = measuring.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
 

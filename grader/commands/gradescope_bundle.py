@@ -7,9 +7,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from grader import assignment, calibration, machine
+from grader import assignment
 from grader.assignment import PROJECT_ROOT
+from grader.calibration import store
 from grader.errors import UsageError
+from grader.runner import machine
 
 RECIPE = ("setup.sh", "run_autograder")
 SOURCE = ("pyproject.toml", "README.md", "grader")
@@ -50,7 +52,7 @@ def run(args) -> int:
             for path in [source] if source.is_file() else _files(source):
                 bundle.write(path, f"grader/{path.relative_to(PROJECT_ROOT)}")
     print(f"wrote {out}: upload it as the Gradescope autograder")
-    for found in calibration.every(spec):
+    for found in store.every(spec):
         budget, where = found.content["provenance"]["budget_name"], found.machine
         print(f"  calibration '{budget}': {found.path.name}, measured on {machine.describe(where)}")
     print(

@@ -8,9 +8,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from grader import results
 from grader.errors import UsageError
-from grader.report import html, pdf
+from grader.reporting import html, pdf, results
 
 COMBINED = "reports.pdf"
 EACH = "report.pdf"

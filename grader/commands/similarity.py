@@ -8,8 +8,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader import assignment, collect, terminal
+from grader import assignment, collect
 from grader.errors import UsageError
+from grader.reporting import terminal
 from grader.similarity import batch, sources
 
 

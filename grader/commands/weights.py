@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader import pretrained
 from grader.errors import UsageError
+from grader.runner import pretrained
 
 # Run in a child Python whose KERAS_HOME is a fresh folder: Keras fetches into its models/.
 FETCH = (

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.inside import describe, errors, protocol
-from grader.inside.train import Trainer, encode_labels
+from grader.inside.fitting import Trainer, encode_labels
 
 Run = Callable[[dict, dict], "np.ndarray | None"]
 

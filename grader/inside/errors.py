@@ -13,7 +13,7 @@ T = TypeVar("T")
 
 class Failure(Exception):
     """One of the grader's own checks failed (no model, not compiled, too large...): a
-    stable code and its facts; the trusted side words message and hint (grader/verdict.py).
+    stable code and its facts; the trusted side words message and hint (grader/judging/verdict.py).
     ``errors`` are the student's recorded errors: when one of them caused this (the model
     is empty, or not compiled, because a line failed), that one is the headline."""
 

@@ -29,10 +29,10 @@ from grader.inside.describe import described, io_shapes
 from grader.inside.errors import Failure, or_else
 from grader.inside.export import blocker
 from grader.inside.export import write as write_export
+from grader.inside.fitting import Trainer
 from grader.inside.infer import assumed, one_hot_labels, preprocessing
 from grader.inside.model_search import from_contract, not_the_contract, search
 from grader.inside.patches import as_array
-from grader.inside.train import Trainer
 from grader.inside.transcript import Transcript
 
 VALIDATION_SHARE = 0.2  # of the training images, returned by load_data() as "test"

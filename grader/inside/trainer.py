@@ -13,7 +13,7 @@ import numpy as np
 
 from grader.inside import common, export, infer, protocol
 from grader.inside.errors import Failure
-from grader.inside.train import Trainer
+from grader.inside.fitting import Trainer
 
 
 def _inputs(exchange: Path, spec: dict, train_x: np.ndarray, test_x: np.ndarray) -> tuple:

@@ -2,7 +2,7 @@
 streams (stdout and stderr interleaved, capped like output.txt: head and tail), its
 error as Jupyter shows one, the value of its last expression, and what the grader changed
 in it. Plain data for the outcome; the trusted side builds the notebook
-(grader/report/notebook.py), so nothing here needs nbformat.
+(grader/reporting/notebook.py), so nothing here needs nbformat.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class Written:
     problems: list[str]  # code that could not be read for exclusion, said to the user
 
     def summary(self, out: Path) -> str:
-        from grader.report.similarity import PAGE
+        from grader.reporting.similarity import PAGE
 
         flagged = sum(1 for p in self.found.pairs if p.flagged)
         return (
@@ -42,7 +42,7 @@ def write(
 ) -> Written:
     """Compare ``subs`` (model signals from ``stored``, their results by id) among
     themselves and with the submissions in ``against``; write the two files into ``out``."""
-    from grader.report import similarity as report
+    from grader.reporting import similarity as report
 
     excluded, problems = sources.excluded_hashes(assignment, starters, scratch)
     entries = sources.entries(subs, stored, excluded)

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from grader import collect, results
+from grader import collect
 from grader.assignment import Assignment
 from grader.collect import Submission
+from grader.reporting import results
 from grader.similarity import code, model
 from grader.similarity.pairs import Entry
 

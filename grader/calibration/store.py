@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from grader import __version__, machine, results
+from grader import __version__
 from grader.assignment import Assignment
 from grader.data import GradingData
 from grader.errors import UsageError
-from grader.scoring import Scale, scale_from
+from grader.judging.scoring import Scale, scale_from
+from grader.reporting import results
+from grader.runner import machine
 from grader.spec_types import GRADABLE, AccuracyScale, Budget
-from grader.uncertainty import Relation, fit
 
 FOLDER = "calibrations"  # beside the reference solutions
 KEYED_LIBRARIES = ("tensorflow", "keras")  # a calibration holds only for these versions
@@ -54,7 +55,7 @@ def key(assignment: Assignment, budget: Budget, data: GradingData) -> dict:
     }
 
 
-def _key_id(k: dict) -> str:
+def key_id(k: dict) -> str:
     return hashlib.sha256(json.dumps(k, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -104,14 +105,6 @@ class Calibration:
 
     def scale(self, spec_scale: AccuracyScale) -> Scale:
         return scale_from(spec_scale, min(self.accuracies))
-
-    def relation(self, spec_scale: AccuracyScale) -> Relation | None:
-        """How this (quick) budget predicts the standard grade, when it was related."""
-        found = self.content.get("relation")
-        if not found:
-            return None
-        standard = scale_from(spec_scale, found["standard"]["lowest"])
-        return Relation(found["chance"], found["ratio"], found["residual_sd"], standard)
 
     def summary(self) -> dict:
         """The distribution of the reference's accuracy over its runs."""
@@ -184,52 +177,6 @@ def _matches(wanted: dict, found: dict) -> bool:
     if not wanted["reference"]:
         wanted = {**wanted, "reference": found.get("reference")}
     return wanted == found
-
-
-def reference_pairs(quick: Calibration, standard: Calibration) -> list[dict]:
-    """The reference's accuracy at both budgets, seed by seed."""
-    at_standard = {(r["reference"], r["seed"]): r["accuracy"] for r in standard.content["runs"]}
-    return [
-        {"name": r["reference"], "seed": r["seed"], "quick": r["accuracy"], "standard": found}
-        for r in quick.content["runs"]
-        if (found := at_standard.get((r["reference"], r["seed"]))) is not None
-    ]
-
-
-def _standard_ref(standard: Calibration) -> dict:
-    """Which standard calibration a relation was measured against."""
-    return {
-        "file": standard.path.name,
-        "key": _key_id(standard.content["key"]),
-        "lowest": min(standard.accuracies),
-    }
-
-
-def related(quick: Calibration, standard: Calibration) -> bool:
-    """Whether ``quick`` holds a relation to this very standard calibration."""
-    found = quick.content.get("relation") or {}
-    return found.get("standard") == _standard_ref(standard)
-
-
-def relate(
-    quick: Calibration, standard: Calibration, pairs: list[dict], chance: float
-) -> Calibration:
-    """Store in ``quick``'s file how its accuracy predicts the standard one (fitted on
-    ``pairs`` of accuracies), atomically."""
-    ratio, residual_sd = fit([(p["quick"], p["standard"]) for p in pairs], chance)
-    relation = {
-        "to": "standard",
-        "standard": _standard_ref(standard),
-        "model": "standard - chance = ratio x (quick - chance)",
-        "chance": chance,
-        "ratio": ratio,
-        "residual_sd": residual_sd,
-        "pairs": pairs,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    content = {**quick.content, "relation": relation}
-    results.write_atomic(quick.path, json.dumps(content, indent=2) + "\n")
-    return Calibration(quick.path, content)
 
 
 def every(assignment: Assignment) -> list[Calibration]:
@@ -339,7 +286,7 @@ def write(
         "runs": runs,
     }
     folder = assignment.reference_dir / FOLDER
-    name = f"{assignment.spec.name}-{budget_name}-{_key_id(k)}-{machine.identity(here)}.json"
+    name = f"{assignment.spec.name}-{budget_name}-{key_id(k)}-{machine.identity(here)}.json"
     path = folder / name
     try:
         results.write_atomic(path, json.dumps(content, indent=2) + "\n")

@@ -9,13 +9,13 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from grader import machine, printed
-from grader.report import plots
-from grader.report.notebook import EXECUTED
+from grader.reporting import plots, printed
+from grader.reporting.notebook import EXECUTED
+from grader.runner import machine
 
 PAGE = "report.html"
 INDEX = "index.html"
-SIMILARITY = "similarity.html"  # written by grader.report.similarity after a batch
+SIMILARITY = "similarity.html"  # written by grader.reporting.similarity after a batch
 
 
 def _report_link(submission: str) -> str:
@@ -25,7 +25,7 @@ def _report_link(submission: str) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader.report"),
+        loader=jinja2.PackageLoader("grader.reporting"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -157,7 +157,7 @@ def _accuracy_scale(results: list[dict]) -> tuple[float, float] | None:
 
 def write_submission(out: Path, result: dict, output: str | None) -> None:
     """The submission's page, beside its result (and its executed notebook, if written)."""
-    from grader import results
+    from grader.reporting import results
 
     folder = out / result["submission"]
     executed = EXECUTED if (folder / EXECUTED).is_file() else None
@@ -166,7 +166,7 @@ def write_submission(out: Path, result: dict, output: str | None) -> None:
 
 def write_index(out: Path, rows: list[dict], title: str) -> bool:
     """The class page over these results; whether it links the similarity report."""
-    from grader import results
+    from grader.reporting import results
 
     similarity = SIMILARITY if (out / SIMILARITY).is_file() else None
     results.write_atomic(out / INDEX, index_page(rows, title, similarity))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from grader.results import write_atomic
+from grader.reporting.results import write_atomic
 from grader.spec_types import OVERALL
 
 FAULT = "grader_fault"  # extra_data.status of a results.json the grader wrote on a fault

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from grader import pretrained, sandbox
 from grader.collect import SKIPPED_NAMES, Submission
 from grader.inside import protocol
+from grader.runner import pretrained, sandbox
 from grader.spec_types import Budget, Limits
 
 MAX_OUTCOME_BYTES = 8 * 2**20

@@ -14,10 +14,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from grader import checks
 from grader.assignment import Assignment
-from grader.checks import Check
-from grader.scoring import Scale, accuracy_check, passes, required_failed, total
+from grader.calibration.relation import Relation
+from grader.judging import checks
+from grader.judging.checks import Check
+from grader.judging.scoring import Scale, accuracy_check, passes, required_failed, total
 from grader.spec_types import Uncertainty
 
 LIKELY_PASS, BORDERLINE, LIKELY_FAIL = "likely to pass", "borderline", "likely to fail"
@@ -137,32 +138,6 @@ def summary(runs: list[dict], steps: list[dict], graded: float, stopped: str | N
         f"{first['near']['accuracy']:.3f}"
     )
     return line + (f"; {stopped}" if stopped else "")
-
-
-@dataclass(frozen=True)
-class Relation:
-    """How a quick budget's accuracy predicts the standard one: proportional above chance,
-    ``standard - chance = ratio x (quick - chance)``, with the residual spread measured on
-    the reference's seeds and the assignment's examples at both budgets."""
-
-    chance: float
-    ratio: float
-    residual_sd: float
-    standard_scale: Scale
-
-    def estimate(self, quick: float) -> float:
-        return min(1.0, max(0.0, self.chance + (quick - self.chance) * self.ratio))
-
-
-def fit(pairs: list[tuple[float, float]], chance: float) -> tuple[float, float]:
-    """Least squares through (chance, chance): the ratio and the residuals' spread."""
-    if len(pairs) < 2:
-        raise ValueError("relating two budgets needs at least two pairs of accuracies")
-    ratio = sum((q - chance) * (s - chance) for q, s in pairs) / sum(
-        (q - chance) ** 2 for q, _ in pairs
-    )
-    residuals = [s - (chance + (q - chance) * ratio) for q, s in pairs]
-    return round(ratio, 4), round(math.sqrt(sum(r * r for r in residuals) / (len(pairs) - 1)), 4)
 
 
 def hidden_by_quick(arch: dict | None, gap: bool) -> list[str]:

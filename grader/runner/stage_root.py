@@ -12,7 +12,7 @@ WORK = "/home/student"  # the submission's working folder inside the sandbox
 @dataclass(frozen=True)
 class Mount:
     """One step in building a stage's root, in order; bubblewrap's command line and a warm
-    stage (``grader/warm/confine.py``) build the same root from the same steps."""
+    stage (``grader/runner/warm/confine.py``) build the same root from the same steps."""
 
     kind: str  # "ro-bind", "bind", "symlink", "dir", "tmpfs", "proc" or "dev"
     dest: str

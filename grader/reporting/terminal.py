@@ -6,7 +6,8 @@ import sys
 import threading
 import traceback
 
-from grader import machine, uncertainty
+from grader.judging import uncertainty
+from grader.runner import machine
 from grader.spec_types import STANDARD
 
 

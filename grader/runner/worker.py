@@ -1,4 +1,4 @@
-"""What a Dask worker runs for ``grade --cluster`` (the client is ``grader/cluster.py``;
+"""What a Dask worker runs for ``grade --cluster`` (the client is ``grader/runner/cluster.py``;
 README, "Grading on a cluster"). A plugin installs the batch's sandbox data once per
 worker, and the scheduler gives it to every worker that joins or restarts later; the task
 runs one submission's two stages in this worker's own sandbox and sends back plain data.
@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from distributed import WorkerPlugin, get_worker
 
-from grader import collect, data, run, sandbox
+from grader import collect, data
 from grader.errors import UsageError
+from grader.runner import sandbox, stages
 
 _setup = threading.Lock()
 _isolation: dict[str, sandbox.Isolation] = {}
@@ -98,7 +99,7 @@ def _worker_isolation(mode: str) -> sandbox.Isolation:
         return _isolation[mode]
 
 
-def remote_run(packed: dict, settings: run.Settings, fingerprint: str, mode: str) -> dict:
+def remote_run(packed: dict, settings: stages.Settings, fingerprint: str, mode: str) -> dict:
     """The task: one submission's two stages in this worker's sandbox."""
     worker = get_worker()
     root = _root()
@@ -114,7 +115,7 @@ def remote_run(packed: dict, settings: run.Settings, fingerprint: str, mode: str
     job = root / f"job-{threading.get_ident()}"
     try:
         sub = unpack(packed, job / "submission")
-        ran = run.run(sub, here, job / "run")
+        ran = stages.run(sub, here, job / "run")
     finally:
         shutil.rmtree(job, ignore_errors=True)
     return to_wire(ran, str(worker.name), isolation)

@@ -28,7 +28,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from grader.stage_root import WORK, Mount
+from grader.runner.stage_root import WORK, Mount
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -119,7 +119,7 @@ def trial(uid: int | None, box_mounts: list[Mount]) -> str | None:
     ``box_mounts`` build) and import the grader (a fresh Python, so the grader's own
     process never forks with its threads)."""
     probe = (
-        "import sys; from grader.warm.confine import probe; "
+        "import sys; from grader.runner.warm.confine import probe; "
         "probe(None if sys.argv[1] == '-' else int(sys.argv[1]), sys.argv[2])"
     )
     steps = json.dumps([asdict(m) for m in box_mounts])

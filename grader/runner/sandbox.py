@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 import psutil
 
-from grader import machine
 from grader.errors import UsageError
+from grader.runner import machine
+from grader.runner.stage_root import WORK, Mount
 from grader.spec_types import Limits
-from grader.stage_root import WORK, Mount
 
 if TYPE_CHECKING:
     import numpy as np
@@ -145,7 +145,7 @@ def uid_blocked() -> str | None:
 
 def _warm_works(root: bool) -> str | None:
     """None when a forked child can confine itself here as a warm stage does, else why."""
-    from grader.warm import confine
+    from grader.runner.warm import confine
 
     uid = PROBE_UID if root else None
     box = Box([], {}, {"PATH": "/usr/bin:/bin"}, Limits(), uid)
@@ -189,7 +189,7 @@ def prepare(isolation: Isolation, threads: int) -> None:
     stage. A parent that fails to start fails again, with its reason, at that stage."""
     if isolation.level != WARM:
         return
-    from grader.warm import client
+    from grader.runner.warm import client
 
     def start() -> None:
         with contextlib.suppress(client.WarmFailed):
@@ -201,7 +201,7 @@ def prepare(isolation: Isolation, threads: int) -> None:
 def release() -> None:
     """The batch is done with its warm parents: they end any stage it left, and stay warm
     for the next command (``GRADER_WARM_IDLE_S``, 300 s by default; 0: they end now)."""
-    from grader.warm import client
+    from grader.runner.warm import client
 
     client.close_all()
 
@@ -462,7 +462,7 @@ class Confined:
         self.output = Output(box.limits.output_kept_kb * 512)
         self.started = time.monotonic()
         if isolation.level == WARM:
-            from grader.warm import client
+            from grader.runner.warm import client
 
             parent = client.parent_for(box.env)
             self.popen = parent.spawn(box.argv, box.env, box.uid, mounts(box))

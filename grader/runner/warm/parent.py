@@ -1,5 +1,5 @@
 """The warm parent: imports NumPy, TensorFlow, Keras and the stages' code once, then forks
-each stage a grader asks for (``python -s -P -m grader.warm.parent SOCKET_PATH IDLE_S``).
+each stage a grader asks for (``python -s -P -m grader.runner.warm.parent SOCKET_PATH IDLE_S``).
 It outlives one command: the graders of its user that need the same stage environment
 connect to its socket, and it ends after ``IDLE_S`` seconds with none.
 
@@ -27,8 +27,8 @@ import time
 import traceback
 from pathlib import Path
 
-from grader.stage_root import Mount
-from grader.warm import confine, wire
+from grader.runner.stage_root import Mount
+from grader.runner.warm import confine, wire
 
 # Everything a stage imports that costs time, and nothing that runs an op or builds a
 # Keras object (a fork of a process that did would hang or inherit its state).

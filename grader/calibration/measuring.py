@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from grader import calibration, collect, terminal
-from grader.calibration import Calibration, NoCalibration
+from grader import collect
+from grader.calibration import relation, store
+from grader.calibration.store import Calibration, NoCalibration
 from grader.errors import UsageError
 from grader.pipeline import Context, measure
+from grader.reporting import terminal
 
 DEFAULT_SEEDS = 5
 
@@ -27,7 +29,7 @@ def seeds_from(ctx: Context, count: int) -> list[int]:
 def measure_reference(ctx: Context, seeds: list[int], on_run: Callable[[dict], None]) -> list[dict]:
     """One run per reference solution and seed; a failing reference is a usage error,
     since no threshold can come from it."""
-    paths = calibration.solutions(ctx.assignment)
+    paths = store.solutions(ctx.assignment)
     if not paths:
         raise UsageError(f"no reference solution (.py or .ipynb) in {ctx.assignment.reference_dir}")
     subs, problems = collect.collect([str(p) for p in paths], ctx.scratch / "reference")
@@ -56,7 +58,7 @@ def measure_reference(ctx: Context, seeds: list[int], on_run: Callable[[dict], N
 def make(ctx: Context, seeds: list[int]) -> Calibration:
     """Calibrate the context's budget and write the file beside the reference."""
     runs = measure_reference(ctx, seeds, lambda r: terminal.say(run_line(r)))
-    return calibration.write(
+    return store.write(
         ctx.assignment,
         ctx.budget_name,
         ctx.settings.budget,
@@ -80,14 +82,14 @@ def ensure(ctx: Context, allowed: bool) -> Context:
     """The context with its calibration: found, else made now (and kept), else refused."""
     budget = ctx.settings.budget
     try:
-        found = calibration.find(ctx.assignment, ctx.budget_name, budget, ctx.data)
+        found = store.find(ctx.assignment, ctx.budget_name, budget, ctx.data)
     except NoCalibration as missing:
         if not allowed:
             raise NoCalibration(
                 f"{missing}. Run `grader calibrate --budget {ctx.budget_name}` with the "
                 "same --assignment and --data, or drop --no-calibrate"
             ) from None
-        with calibration.one_maker(ctx.assignment, lambda: terminal.say(WAITING)):
+        with store.one_maker(ctx.assignment, lambda: terminal.say(WAITING)):
             found = _made_meanwhile(ctx) or _make_now(ctx, missing)
     return replace(ctx, calibration=found)
 
@@ -95,7 +97,7 @@ def ensure(ctx: Context, allowed: bool) -> Context:
 def _made_meanwhile(ctx: Context) -> Calibration | None:
     """The calibration another grader made while this one waited for it."""
     try:
-        return calibration.find(ctx.assignment, ctx.budget_name, ctx.settings.budget, ctx.data)
+        return store.find(ctx.assignment, ctx.budget_name, ctx.settings.budget, ctx.data)
     except NoCalibration:
         return None
 
@@ -116,7 +118,7 @@ def relate(quick: Context, standard: Context) -> Calibration:
     """How the quick budget predicts the standard grade, stored with its calibration: the
     reference's seeds at both budgets, and the assignment's examples graded at both."""
     assert quick.calibration is not None and standard.calibration is not None
-    pairs = calibration.reference_pairs(quick.calibration, standard.calibration)
+    pairs = relation.reference_pairs(quick.calibration, standard.calibration)
     folder = quick.assignment.directory / "examples"
     subs, _ = (
         collect.collect([str(folder)], quick.scratch / "examples") if folder.is_dir() else ([], [])
@@ -136,4 +138,4 @@ def relate(quick: Context, standard: Context) -> Calibration:
         )
         terminal.say(f"  {sub.id:<20} quick {fast.accuracy:.4f}  standard {full.accuracy:.4f}")
     chance = quick.assignment.spec.rubric.accuracy.zero_at
-    return calibration.relate(quick.calibration, standard.calibration, pairs, chance)
+    return relation.relate(quick.calibration, standard.calibration, pairs, chance)

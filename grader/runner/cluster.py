@@ -5,7 +5,7 @@ checks and scores stay in the grader's own process. Workers get the training ima
 labels and the test images without, once each (a worker plugin); the test labels never
 leave this process.
 
-This is the client side; what a worker runs is ``grader/worker.py``. A worker is a
+This is the client side; what a worker runs is ``grader/runner/worker.py``. A worker is a
 machine with the grader installed, trusted like this one; the submission still runs only
 inside the worker's sandbox.
 """
@@ -19,10 +19,11 @@ import logging
 
 import numpy as np
 
-from grader import collect, data, run, sandbox
+from grader import collect, data
 from grader.errors import GraderFault, UsageError
-from grader.results import LOST
-from grader.verdict import Problem
+from grader.judging.verdict import Problem
+from grader.reporting.results import LOST
+from grader.runner import sandbox, stages
 
 
 class MachineLost(Exception):
@@ -55,7 +56,7 @@ class Cluster:
         self.address = address
         # a worker without the full sandbox refuses, unless the grader was told process
         self.mode = "strict" if sandbox_mode == "auto" else sandbox_mode
-        from grader import worker
+        from grader.runner import worker
 
         # once per worker, and to every worker that joins or restarts later
         self.plugin = worker.SandboxData(grading.fingerprint, data.for_sandbox(grading))
@@ -74,12 +75,12 @@ class Cluster:
         """How many runs the workers take at once."""
         return max(1, sum(self.client.nthreads().values()))
 
-    def run(self, sub: collect.Submission, settings: run.Settings) -> sandbox.RunOutput:
+    def run(self, sub: collect.Submission, settings: stages.Settings) -> sandbox.RunOutput:
         """One run on some worker; the scheduler moves it elsewhere when its worker dies."""
         from distributed import KilledWorker
         from distributed.client import FutureCancelledError
 
-        from grader import worker
+        from grader.runner import worker
 
         future = self.client.submit(
             worker.remote_run, pack(sub), settings, self.fingerprint, self.mode, pure=False

@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from grader.warm import wire
+from grader.runner.warm import wire
 
 READY_TIMEOUT_S = 180  # importing TensorFlow on a busy machine
 HELLO_TIMEOUT_S = 30  # a running parent greets a grader at once; a busy machine aside
@@ -199,7 +199,7 @@ def _start(env: dict[str, str], path: Path, idle_s: float) -> subprocess.Popen:
         path.unlink()  # a parent that died without removing it
     with open(path.with_suffix(".log"), "wb") as log:  # read only if it fails to start
         return subprocess.Popen(
-            [sys.executable, "-s", "-P", "-m", "grader.warm.parent", str(path), str(idle_s)],
+            [sys.executable, "-s", "-P", "-m", "grader.runner.warm.parent", str(path), str(idle_s)],
             env=env,
             cwd="/",
             stdin=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.assignment import Assignment
-from grader.checks import Check, evaluate
+from grader.judging.checks import Check, evaluate
 from grader.spec_types import CURRENT_API, AccuracyScale
 
 ACCURACY = "accuracy"  # the rubric item scored from the kept labels

@@ -3,7 +3,7 @@
 Three sources, one ``Problem`` each: a limit of the sandbox ended the run (``from_run``);
 the grader's own checks in the sandbox failed, which they report as a stable *code* with
 facts (``CODES``: message and hint are written here, never in the sandbox); or the
-student's code raised, which ``grader.hints`` explains from Python's and Keras's own
+student's code raised, which ``grader.judging.hints`` explains from Python's and Keras's own
 messages. ``UsageError`` (grader/errors.py) is for the person running the grader.
 """
 
@@ -14,9 +14,11 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from grader import hints, printed, sandbox
 from grader.inside import protocol
-from grader.results import LOST
+from grader.judging import hints
+from grader.reporting import printed
+from grader.reporting.results import LOST
+from grader.runner import sandbox
 from grader.spec_types import Limits
 
 if TYPE_CHECKING:

@@ -8,8 +8,7 @@ import csv
 import io
 from pathlib import Path
 
-from grader import results
-from grader.report import html
+from grader.reporting import html, results
 from grader.similarity import code as codes
 from grader.similarity import pairs as signals
 from grader.similarity.pairs import Entry, Found, Pair

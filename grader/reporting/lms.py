@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import UsageError
-from grader.results import GRADEBOOK, LOST, POINTS, write_atomic
+from grader.reporting.results import GRADEBOOK, LOST, POINTS, write_atomic
 
 BOM = "\ufeff"
 POINTS_POSSIBLE = "Points Possible"  # Canvas's second row (indented), after an optional one

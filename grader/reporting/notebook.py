@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import printed, results
+from grader.reporting import printed, results
 
 EXECUTED = "executed.ipynb"
 NOTE = "[grader] "

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from grader import results, terminal
-from grader.report import html, notebook
+from grader.reporting import html, notebook, results, terminal
 
 EVERY_S = 5.0  # the class pages lag the newest result by at most this much
 

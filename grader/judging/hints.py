@@ -1,7 +1,7 @@
 """Hints for what Python and Keras raise in a submission: a kind and a hint a student
 can act on, found by regular expressions on the exception's name and message (and on
 the line that failed). Plain text on the trusted side: the sandbox never decides what a
-student is told. The grader's own failures have codes instead (``grader.verdict``).
+student is told. The grader's own failures have codes instead (``grader.judging.verdict``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from grader import pretrained
+from grader.runner import pretrained
 
 _RUN_ALL = "run your notebook from the top (Restart & Run All) before handing it in"
 _RUN_SCRIPT = "run your script from start to end (python FILE.py) before handing it in"
