@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import shutil
 import warnings
 import zipfile
@@ -61,7 +62,7 @@ def collect(
         if not path.exists():
             usage.append(f"{given}: no such file or folder")
         elif path.is_dir():
-            entries = [p for p in sorted(path.iterdir()) if not _hidden(p)]
+            entries = [p for p in sorted(path.iterdir()) if not skipped(p.name)]
             if not entries:
                 usage.append(f"{given}: empty folder, no submissions in it")
             found.extend(one(p, scratch, patterns) for p in entries)
@@ -70,8 +71,28 @@ def collect(
     return _unique_ids(found), usage
 
 
-def _hidden(path: Path) -> bool:
-    return path.name.startswith(".") or path.name in SKIPPED_NAMES
+def skipped(name: str) -> bool:
+    """A name that never reaches the sandbox, at any depth of a student's folder: hidden
+    files and folders (a repository's .git), caches, macOS debris."""
+    return name.startswith(".") or name in SKIPPED_NAMES
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """A student's folder as the sandbox gets it: every file but the skipped ones, in a
+    fixed order (skipped folders are not even walked)."""
+    found = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not skipped(d)]
+        found.extend(Path(top, n) for n in names if not skipped(n))
+    return sorted(p for p in found if p.is_file())
+
+
+def sandbox_files(sub: Submission) -> list[Path]:
+    """The files of a submission that go into the sandbox: the one decision behind the
+    copy into a run's folder, a cluster task's files and the result cache's digest."""
+    if sub.entry is None:
+        return []
+    return [sub.entry] if sub.folder is None else folder_files(sub.folder)
 
 
 def one(path: Path, scratch: Path, patterns: tuple[str, ...] = SUBMISSION_FILES) -> Submission:
@@ -129,11 +150,7 @@ def _from_zip(stem: str, path: Path, scratch: Path, patterns: tuple[str, ...]) -
 
 
 def _from_folder(stem: str, origin: Path, folder: Path, patterns: tuple[str, ...]) -> Submission:
-    files = [
-        p
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not any(_hidden(Path(part)) for part in p.relative_to(folder).parts)
-    ]
+    files = folder_files(folder)
     if sum(p.stat().st_size for p in files) > MAX_FOLDER_BYTES:
         return _rejected(
             stem,
@@ -184,8 +201,8 @@ def _rejected(stem: str, origin: Path, message: str, hint: str) -> Submission:
 
 def _read_entry(stem: str, origin: Path, entry: Path, folder: Path | None) -> Submission:
     raw = entry.read_bytes()
-    digest = _digest(entry, folder)
-    base = Submission(stem, origin, entry=entry, folder=folder, digest=digest)
+    base = Submission(stem, origin, entry=entry, folder=folder)
+    base = replace(base, digest=_digest(base))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -294,12 +311,11 @@ def _first_line(exc: Exception) -> str:
     return text[0][:200] if text else type(exc).__name__
 
 
-def _digest(entry: Path, folder: Path | None) -> str:
-    """Content hash of everything that goes into the sandbox, for the result cache."""
+def _digest(sub: Submission) -> str:
+    """Content hash of exactly what goes into the sandbox, for the result cache."""
     h = hashlib.sha256()
-    paths = [entry] if folder is None else [p for p in sorted(folder.rglob("*")) if p.is_file()]
-    for p in paths:
-        h.update(str(p.relative_to(folder) if folder else p.name).encode() + b"\0")
+    for p in sandbox_files(sub):
+        h.update(str(p.relative_to(sub.folder) if sub.folder else p.name).encode() + b"\0")
         h.update(p.read_bytes())
     return h.hexdigest()
 

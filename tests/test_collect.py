@@ -128,3 +128,29 @@ def test_same_stem_gets_distinct_ids(tmp_path):
     (tmp_path / "eve.ipynb").write_text(nbformat.writes(new_notebook()))
     subs, _ = collect([str(tmp_path / "eve.py"), str(tmp_path / "eve.ipynb")], tmp_path)
     assert sorted(s.id for s in subs) == ["eve-ipynb", "eve-py"]
+
+
+def test_a_students_repository_is_decided_once_what_reaches_the_sandbox(tmp_path):
+    """.git, __pycache__ and hidden files are not the submission: the run's copy, the
+    cluster's task and the result cache's digest leave out the same files."""
+    from grader.collect import one
+    from grader.runner import cluster, stages
+
+    repo = tmp_path / "erin"
+    (repo / "src").mkdir(parents=True)
+    (repo / "model.py").write_text("from src.layers import block\ndef build_model():\n    pass\n")
+    (repo / "src" / "layers.py").write_text("def block():\n    pass\n")
+    for name in (".git/objects/ab/cdef", "__pycache__/model.cpython-311.pyc", "src/.env"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("not the submission")
+    sub = one(repo, tmp_path / "scratch")  # as `grader check .` takes a repository
+    wanted = ["model.py", "src/layers.py"]
+    copied = stages._layout(sub, tmp_path / "run")["submission"]
+    assert sorted(str(p.relative_to(copied)) for p in copied.rglob("*") if p.is_file()) == wanted
+    assert sorted(cluster.pack(sub)["files"]) == wanted
+    before = sub.digest
+    (repo / ".git" / "objects" / "ab" / "cdef").write_text("a new commit")
+    (repo / "__pycache__" / "model.cpython-311.pyc").write_text("recompiled")
+    assert one(repo, tmp_path).digest == before  # nothing the sandbox sees changed
+    (repo / "src" / "layers.py").write_text("def block():\n    return 1\n")
+    assert one(repo, tmp_path).digest != before

@@ -136,19 +136,7 @@ def lost(exc: Exception) -> Problem:
 def pack(sub: collect.Submission) -> dict:
     """A submission as plain data: its files (a student's folder, or the one file)."""
     base = sub.folder or sub.entry.parent
-    paths = (
-        [
-            p
-            for p in sorted(sub.folder.rglob("*"))
-            if p.is_file()
-            and not any(
-                part in collect.SKIPPED_NAMES or part.startswith(".")
-                for part in p.relative_to(base).parts
-            )
-        ]
-        if sub.folder
-        else [sub.entry]
-    )
+    paths = collect.sandbox_files(sub)
     return {
         "id": sub.id,
         "origin": str(sub.origin),

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.collect import SKIPPED_NAMES, Submission
+from grader import collect
+from grader.collect import Submission
 from grader.inside import protocol
 from grader.runner import pretrained, sandbox
 from grader.spec_types import Budget, Limits
@@ -76,18 +77,16 @@ def _layout(sub: Submission, root: Path) -> dict[str, Path]:
     dirs = {name: root / name for name in ("submission", "exchange", "out", "home", "home_t")}
     for path in dirs.values():
         path.mkdir(parents=True)
-    if sub.folder is None:
-        shutil.copy2(sub.entry, dirs["submission"] / sub.entry.name)
-    else:
-        shutil.copytree(
-            sub.folder,
-            dirs["submission"],
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns(*SKIPPED_NAMES, ".*"),
-        )
+    base = sub.folder or sub.entry.parent
+    for path in collect.sandbox_files(sub):
+        target = dirs["submission"] / path.relative_to(base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
     for path in dirs.values():  # readable by the sandbox's own uid, whatever the modes were
         path.chmod(0o755)
-    for folder, _, files in os.walk(dirs["submission"]):
+    for folder, subfolders, files in os.walk(dirs["submission"]):
+        for name in subfolders:
+            (Path(folder) / name).chmod(0o755)
         for name in files:
             (Path(folder) / name).chmod(0o644)
     (dirs["home"] / ".tmp").mkdir()

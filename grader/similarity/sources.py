@@ -97,7 +97,7 @@ def earlier(folder: Path, scratch: Path, excluded: frozenset[int]) -> list[Entry
     stored = stored_results(folder)
     subs: list[Submission] = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.name in collect.SKIPPED_NAMES:
+        if collect.skipped(entry.name):
             continue
         if entry.is_dir() and (entry / results.RESULT).is_file():
             source = Path(str(stored.get(entry.name, {}).get("source", "")))
