@@ -49,3 +49,14 @@ def test_a_failed_required_rule_is_named_on_graded_lines_only():
     assert "not passing: required convolutions failed" in terminal.line(graded, False)
     failed = _result("erin", "TypeError: bad") | {"required_failed": ["convolutions"]}
     assert "required" not in terminal.line(failed, False)  # the failure is the reason
+
+
+def test_a_problem_is_worded_once_for_the_terminal_the_exports_and_the_pages():
+    from grader.reporting import html, problem_text
+
+    p = {"message": "NameError: x", "hint": "define x", "cell": 3, "line": 9, "excerpt": ["x"]}
+    assert problem_text.lines(p) == ["cell 3, line 9: NameError: x", "x", "Hint: define x"]
+    assert problem_text.lines({**p, "cell": None}, "hint", "  ")[0] == "  line 9: NameError: x"
+    assert problem_text.where({"message": "m", "hint": "h"}) == ""
+    page = html._environment().get_template("_problem.html.j2").render(p=p, css="failure")
+    assert "<strong>Cell 3, line 9: </strong>NameError: x" in page

@@ -48,14 +48,6 @@ def from_contract(namespace: dict, keras, seed: int) -> Found | None:
     return Found(model, "build_model()")
 
 
-def _sublayers(layer) -> list:
-    out = []
-    for sub in getattr(layer, "layers", None) or []:
-        out.append(sub)
-        out.extend(_sublayers(sub))
-    return out
-
-
 def _params(model) -> int:
     try:
         return int(model.count_params())
@@ -84,7 +76,7 @@ def _candidates(namespace: dict, capture: Capture, keras) -> dict[int, tuple[obj
             add(value.model, f"{name}.model")
     for call in capture.fits:
         add(call.model, None)
-    nested = {id(sub) for m, _ in found.values() for sub in _sublayers(m)}
+    nested = {id(sub) for m, _ in found.values() for sub in m._flatten_layers(include_self=False)}
     return {key: entry for key, entry in found.items() if key not in nested}
 
 

@@ -3,7 +3,7 @@ and findings: silent traps that cost no points but explain a poor result."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -27,12 +27,16 @@ class Check:
         return asdict(self)
 
 
-def flatten(layers: list[dict]) -> list[dict]:
-    out = []
-    for layer in layers:
-        out.append(layer)
-        out.extend(flatten(layer.get("layers", [])))
-    return out
+def walk(layers: list[dict] | None, depth: int = 0) -> Iterator[tuple[int, dict]]:
+    """Every described layer, nested ones after their parent, with its depth: the one
+    walk over an architecture that checks and reports share."""
+    for layer in layers or []:
+        yield depth, layer
+        yield from walk(layer.get("layers"), depth + 1)
+
+
+def flatten(layers: list[dict] | None) -> list[dict]:
+    return [layer for _, layer in walk(layers)]
 
 
 def _count(arch: dict, test: Callable[[str], bool]) -> int:

@@ -10,23 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from grader.reporting import problem_text
 from grader.reporting.results import write_atomic
 from grader.spec_types import OVERALL
 
 FAULT = "grader_fault"  # extra_data.status of a results.json the grader wrote on a fault
-
-
-def _problem_text(p: dict) -> str:
-    where = ", ".join(
-        x
-        for x in (
-            f"cell {p['cell']}" if p.get("cell") else "",
-            f"line {p['line']}" if p.get("line") else "",
-        )
-        if x
-    )
-    lines = [f"{where}: {p['message']}" if where else p["message"], *p.get("excerpt", [])]
-    return "\n".join([*lines, f"Hint: {p['hint']}"])
 
 
 def _name(check: dict) -> str:
@@ -81,7 +69,7 @@ def _markdown(r: dict, visibility: Visibility = _everything) -> str:
         if items:
             out += ["", f"### {title}", ""]
             for p in items:
-                out += ["```text", _problem_text(p), "```"]
+                out += ["```text", "\n".join(problem_text.lines(p)), "```"]
     return "\n".join(out) + "\n"
 
 

@@ -9,7 +9,8 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from grader.reporting import plots, printed
+from grader.judging import checks
+from grader.reporting import plots, printed, problem_text
 from grader.reporting.notebook import EXECUTED
 from grader.runner import machine
 
@@ -33,16 +34,13 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = lambda v: "" if v is None else f"{v:g}"
     env.filters["thousands"] = lambda v: "" if v is None else f"{v:,}"
     env.filters["machine"] = machine.describe
+    env.filters["where"] = problem_text.where
     return env
 
 
-def _layers(layers: list[dict], depth: int = 0) -> list[dict]:
+def _layers(layers: list[dict] | None) -> list[dict]:
     """Nested layers flattened for a table, with their depth for indentation."""
-    rows = []
-    for layer in layers or []:
-        rows.append({**layer, "depth": depth})
-        rows.extend(_layers(layer.get("layers", []), depth + 1))
-    return rows
+    return [{**layer, "depth": depth} for depth, layer in checks.walk(layers)]
 
 
 def _per_class(result: dict) -> list[tuple[str, int, float]]:
@@ -92,10 +90,10 @@ def _index_context(results: list[dict], title: str, link: Callable[[str], str]) 
     graded = [r for r in results if r.get("accuracy") is not None]
     max_score = max((r["max_score"] for r in results), default=0)
     pass_mark = max((r.get("pass_mark", 0) for r in results), default=0)
-    checks: dict[str, list[bool]] = {}
+    by_rule: dict[str, list[bool]] = {}
     for r in results:
         for c in r["checks"]:
-            checks.setdefault(c["name"], []).append(c["passed"])
+            by_rule.setdefault(c["name"], []).append(c["passed"])
     failures: dict[str, list[dict]] = {}
     for r in results:
         if r.get("failure"):
@@ -112,7 +110,7 @@ def _index_context(results: list[dict], title: str, link: Callable[[str], str]) 
     return {
         "title": title,
         "results": sorted(results, key=lambda r: r["submission"]),
-        "checks": {k: (sum(v), len(v)) for k, v in checks.items()},
+        "checks": {k: (sum(v), len(v)) for k, v in by_rule.items()},
         "failures": failures,
         "slowest": sorted(results, key=lambda r: -r["duration_s"])[:5],
         "passed": sum(1 for r in results if r.get("passed")),

@@ -7,6 +7,7 @@ import threading
 import traceback
 
 from grader.judging import uncertainty
+from grader.reporting import problem_text
 from grader.runner import machine
 from grader.spec_types import STANDARD
 
@@ -134,16 +135,6 @@ class Progress:
             self._print(text)
 
 
-def _problem(p: dict, indent: str = "  ") -> list[str]:
-    where = []
-    if p.get("cell"):
-        where.append(f"cell {p['cell']}")
-    if p.get("line"):
-        where.append(f"line {p['line']}")
-    head = f"{indent}{', '.join(where) + ': ' if where else ''}{p['message']}"
-    return [head, *(f"{indent}  {x}" for x in p.get("excerpt", [])), f"{indent}  hint: {p['hint']}"]
-
-
 def _estimate(r: dict) -> list[str]:
     """A quick run's headline: the standard grade it predicts, and how sure that is."""
     e, b = r["estimate"], r["budget"]
@@ -201,7 +192,8 @@ def check_summary(r: dict, result_path: str) -> str:
     if any(c.get("required") for c in r["checks"]):
         out.append("  (* required: failing it means not passing, whatever the score)")
     if r.get("failure"):
-        out += ["", f"Failed ({r['failure']['kind']}):", *_problem(r["failure"])]
+        failed = problem_text.lines(r["failure"], "hint", "  ")
+        out += ["", f"Failed ({r['failure']['kind']}):", *failed]
     if r.get("findings"):
         out += ["", "Findings (no points, but they explain results):"]
         for f in r["findings"]:
@@ -209,7 +201,7 @@ def check_summary(r: dict, result_path: str) -> str:
     if r.get("errors"):
         out += ["", "Errors that did not stop grading:"]
         for e in r["errors"]:
-            out += _problem(e)
+            out += problem_text.lines(e, "hint", "  ")
     if r.get("model_source"):
         out += ["", f"Model graded: {r['model_source']}"]
     out += [f"  {note}" for note in r.get("inferred", [])]

@@ -1,0 +1,25 @@
+"""A problem (a failure or a non-fatal error of the submission) as text: the one wording
+of where it happened, its message, the lines it points at and its hint, shared by the
+terminal, the exports and the pages."""
+
+from __future__ import annotations
+
+
+def where(p: dict) -> str:
+    """``cell 3, line 9``, ``line 9`` or nothing."""
+    return ", ".join(
+        part
+        for part in (
+            f"cell {p['cell']}" if p.get("cell") else "",
+            f"line {p['line']}" if p.get("line") else "",
+        )
+        if part
+    )
+
+
+def lines(p: dict, hint: str = "Hint", indent: str = "") -> list[str]:
+    """Where and what, the excerpt indented under it, then the hint."""
+    at = where(p)
+    head = f"{indent}{at}: {p['message']}" if at else f"{indent}{p['message']}"
+    more = [*p.get("excerpt", []), *([f"{hint}: {p['hint']}"] if p.get("hint") else [])]
+    return [head, *(f"{indent}  {x}" if indent else x for x in more)]
