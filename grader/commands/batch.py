@@ -45,16 +45,16 @@ def isolation(args) -> sandbox.Isolation:
 
 
 def grading(
-    args, spec: Assignment, budget_name: str, out: Path | None
+    args, task: Assignment, budget_name: str, out: Path | None
 ) -> AbstractContextManager[pipeline.Context]:
     """The batch's context from the command line: data loaded, sandbox chosen. Commands
     calibrate it once the submissions are collected, so a usage error never waits."""
     return pipeline.context(
-        spec,
+        task,
         budget_name,
         args.data,
         out,
-        limits(args, spec),
+        limits(args, task),
         isolation(args),
         pretrained.for_grading(args.weights),
         getattr(args, "cluster", None),

@@ -15,15 +15,15 @@ from grader.spec_types import STANDARD
 
 
 def run(args) -> int:
-    spec = assignment.load(args.assignment)
-    names = [STANDARD, *spec.spec.budgets] if args.budget in (None, "all") else [args.budget]
+    task = assignment.load(args.assignment)
+    names = [STANDARD, *task.spec.budgets] if args.budget in (None, "all") else [args.budget]
     for name in names:
-        spec.spec.budget_named(name)  # an unknown name is a usage error before any work
+        task.spec.budget_named(name)  # an unknown name is a usage error before any work
     for name in names:
-        with grading(args, spec, name, out=None) as ctx:  # it writes beside the reference
+        with grading(args, task, name, out=None) as ctx:  # it writes beside the reference
             seeds = measuring.seeds_from(ctx, args.seeds)
             terminal.say(
-                f"grader: calibrating budget '{name}' of {spec.spec.name}: "
+                f"grader: calibrating budget '{name}' of {task.spec.name}: "
                 f"{len(ctx.data.train.labels)} train / {len(ctx.data.test.labels)} test images, "
                 f"{ctx.settings.budget.epochs} epochs, seeds {seeds[0]}..{seeds[-1]}"
             )
@@ -34,14 +34,14 @@ def run(args) -> int:
             else:
                 made = measuring.make(ctx, seeds)
             if name != STANDARD:
-                made = _related(args, spec, replace(ctx, calibration=made))
+                made = _related(args, task, replace(ctx, calibration=made))
             print(report(name, made))
     return 0
 
 
-def _related(args, spec, quick) -> Calibration:
+def _related(args, task, quick) -> Calibration:
     """The quick budget's calibration, related to the standard one unless it already is."""
-    with grading(args, spec, STANDARD, out=None) as standard:
+    with grading(args, task, STANDARD, out=None) as standard:
         standard = measuring.ensure(standard, allowed=False)
         if relation.related(quick.calibration, standard.calibration) and not args.force:
             return quick.calibration

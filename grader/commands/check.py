@@ -19,22 +19,22 @@ def run(args) -> int:
     path = Path(args.file)
     if not path.exists():
         raise UsageError(f"{args.file}: no such file or folder")
-    spec = assignment.load(args.assignment)
+    task = assignment.load(args.assignment)
     out = Path(args.out)
-    with grading(args, spec, args.budget or spec.spec.check_budget, out) as ctx:
+    with grading(args, task, args.budget or task.spec.check_budget, out) as ctx:
         # resolved: `grader check .` (a student's repository) takes the folder's name
-        subs = [collect.one(path.resolve(), ctx.scratch, spec.spec.submission_files)]
+        subs = [collect.one(path.resolve(), ctx.scratch, task.spec.submission_files)]
         ctx = measuring.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
         consumers = [
-            *publish.to_folder(out, spec.spec.title),
+            *publish.to_folder(out, task.spec.title),
             publish.Each(lambda result, reused: found.append(result)),
         ]
         faults = pipeline.grade_all(subs, ctx, args.force, 1, consumers)
     if faults or not found:
         raise GraderFault(f"an internal error stopped grading {subs[0].id} (see above)")
-    export(args, spec, found)
+    export(args, task, found)
     result = found[0]
     exports.classroom(result)
     print(terminal.check_summary(result, str(out / result["submission"] / "result.json")))

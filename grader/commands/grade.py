@@ -14,10 +14,10 @@ from grader.spec_types import STANDARD
 
 
 def run(args) -> int:
-    spec = assignment.load(args.assignment)
+    task = assignment.load(args.assignment)
     out = Path(args.out)
-    with grading(args, spec, args.budget or STANDARD, out) as ctx:
-        subs, usage = collect.collect(args.paths, ctx.scratch, spec.spec.submission_files)
+    with grading(args, task, args.budget or STANDARD, out) as ctx:
+        subs, usage = collect.collect(args.paths, ctx.scratch, task.spec.submission_files)
         for problem in usage:
             terminal.say(f"grader: error: {problem}")
         if not subs:
@@ -29,7 +29,7 @@ def run(args) -> int:
         found: list[dict] = []
 
         def similarity(stored: dict[str, dict]) -> None:
-            done = batch.write(out, subs, stored, spec, ctx.scratch)
+            done = batch.write(out, subs, stored, task, ctx.scratch)
             for problem in done.problems:
                 terminal.say(f"grader: similarity: {problem}")
             terminal.say(f"grader: {done.summary(out)}")
@@ -42,12 +42,12 @@ def run(args) -> int:
                 progress.done(result, reused)
 
             consumers = [
-                *publish.to_folder(out, spec.spec.title, after=after),
+                *publish.to_folder(out, task.spec.title, after=after),
                 publish.Each(on_result),
             ]
             jobs = args.jobs or (ctx.cluster.threads() if ctx.cluster else 1)
             faults = pipeline.grade_all(subs, ctx, args.force, jobs, consumers, progress.started)
-    export(args, spec, found)
+    export(args, task, found)
     failed = sum(1 for r in found if r["status"] == "failed")
     terminal.say(
         f"{len(subs)} submissions: {len(found) - failed} graded, {failed} failed; "

@@ -24,15 +24,15 @@ def _files(folder: Path):
 
 
 def run(args) -> int:
-    spec = assignment.load(args.assignment)
-    recipe = spec.directory / "gradescope"
+    task = assignment.load(args.assignment)
+    recipe = task.directory / "gradescope"
     missing = [name for name in RECIPE if not (recipe / name).is_file()]
     if missing:
         raise UsageError(f"{recipe}: missing {', '.join(missing)}")
-    if spec.reference_dir != (spec.directory / f"../../reference/{spec.spec.name}").resolve():
+    if task.reference_dir != (task.directory / f"../../reference/{task.spec.name}").resolve():
         raise UsageError(
-            f"the bundle lays the reference out as reference/{spec.spec.name} beside "
-            f'assignments/{spec.spec.name}: set reference = "../../reference/{spec.spec.name}"'
+            f"the bundle lays the reference out as reference/{task.spec.name} beside "
+            f'assignments/{task.spec.name}: set reference = "../../reference/{task.spec.name}"'
         )
     out = Path(args.output)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -40,19 +40,19 @@ def run(args) -> int:
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16  # executable, as Gradescope runs them
             bundle.writestr(info, (recipe / name).read_bytes())
-        for path in _files(spec.directory):
+        for path in _files(task.directory):
             if recipe not in path.parents:
                 bundle.write(
-                    path, f"assignments/{spec.spec.name}/{path.relative_to(spec.directory)}"
+                    path, f"assignments/{task.spec.name}/{path.relative_to(task.directory)}"
                 )
-        for path in _files(spec.reference_dir):
-            bundle.write(path, f"reference/{spec.spec.name}/{path.relative_to(spec.reference_dir)}")
+        for path in _files(task.reference_dir):
+            bundle.write(path, f"reference/{task.spec.name}/{path.relative_to(task.reference_dir)}")
         for name in SOURCE:
             source = PROJECT_ROOT / name
             for path in [source] if source.is_file() else _files(source):
                 bundle.write(path, f"grader/{path.relative_to(PROJECT_ROOT)}")
     print(f"wrote {out}: upload it as the Gradescope autograder")
-    for found in store.every(spec):
+    for found in store.every(task):
         budget, where = found.content["provenance"]["budget_name"], found.machine
         print(f"  calibration '{budget}': {found.path.name}, measured on {machine.describe(where)}")
     print(

@@ -15,7 +15,7 @@ from grader.similarity import batch, sources
 
 
 def run(args) -> int:
-    spec = assignment.load(args.assignment)
+    task = assignment.load(args.assignment)
     out = Path(args.out)
     starters = [Path(s) for s in args.starter or []]
     against = [Path(a) for a in args.against or []]
@@ -27,13 +27,13 @@ def run(args) -> int:
             raise UsageError(f"--against {folder}: expected a folder (of results or submissions)")
     scratch = Path(tempfile.mkdtemp(prefix="grader-similarity-"))
     try:
-        subs, usage = collect.collect(args.paths, scratch, spec.spec.submission_files)
+        subs, usage = collect.collect(args.paths, scratch, task.spec.submission_files)
         for problem in usage:
             terminal.say(f"grader: error: {problem}")
         if not subs:
             raise UsageError("no submissions to compare")
         stored = sources.stored_results(out) if out.is_dir() else {}
-        done = batch.write(out, subs, stored, spec, scratch, starters, against)
+        done = batch.write(out, subs, stored, task, scratch, starters, against)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for problem in done.problems:
