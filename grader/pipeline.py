@@ -252,7 +252,7 @@ def _executed(sub: Submission, outcome: dict) -> str | None:
         return None
 
 
-def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | None]:
+def grade_one(sub: Submission, ctx: Context) -> tuple[Result, str | None, str | None]:
     """The result of one submission, the head and tail of what it printed, and (for a
     notebook whose cells ran) its executed notebook."""
     assert ctx.calibration is not None, "grading needs the calibration"
@@ -344,7 +344,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[dict, str | None, str | No
         assignment=assignment.spec.name,
         grader_version=__version__,
         cache_key=cache_key(sub, ctx),
-    ).to_json()
+    )
     return result, printed.clean(ran.output) if ran else None, _executed(sub, outcome)
 
 
@@ -377,7 +377,7 @@ def _grade_all(
     for sub in subs:
         reuse = not force and sub.problem is None  # a verdict without a run costs nothing
         stored = results.reusable(ctx.out, sub.id, cache_key(sub, ctx)) if reuse else None
-        if stored is not None and (stored.get("failure") or {}).get("kind") != results.LOST:
+        if stored is not None and (stored.failure or {}).get("kind") != results.LOST:
             for consumer in consumers:
                 consumer.add(stored, None, True)
         else:
@@ -385,7 +385,7 @@ def _grade_all(
     faults = 0
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
 
-        def start(sub: Submission) -> tuple[dict, str | None, str | None]:
+        def start(sub: Submission) -> tuple[Result, str | None, str | None]:
             if on_start:
                 on_start(sub.id)
             return grade_one(sub, ctx)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ SPEC = ROOT / "assignments" / "cifar10_cnn" / "assignment.toml"
 EXAMPLES = ROOT / "assignments" / "cifar10_cnn" / "examples"
 REFERENCE = ROOT / "reference" / "cifar10_cnn" / "solution.py"
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+PREVIOUS_RESULT = Path(__file__).resolve().parent / "schemas" / "result-0.2.0.json"
 
 # A budget for tests that are not about the standard one: seconds, not minutes. `check`
 # uses it too. Its calibration is made once per session, by the first grading that
@@ -181,3 +183,11 @@ def tiny_batch(
 
 def results(out: Path) -> dict[str, dict]:
     return {p.parent.name: json.loads(p.read_text()) for p in out.glob("*/result.json")}
+
+
+def a_result(**fields: object):
+    """A real result (the previous release's, upgraded on reading) with the given fields:
+    for tests of what reads results, without grading anything."""
+    from grader.result_schema import Result
+
+    return replace(Result.from_json(json.loads(PREVIOUS_RESULT.read_text())), **fields)

@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from grader.reporting import terminal
+from grader.result_schema import Result
 from tests.conftest import EXAMPLES, SUBMISSIONS, results, tiny_batch
 
 pytestmark = pytest.mark.slow
@@ -216,7 +217,8 @@ def test_every_surface_says_it(translated):
     executed = nbformat.read(out / "combined_keras2" / "executed.ipynb", as_version=4)
     cell4 = "".join(o.get("text", "") for o in executed.cells[3].outputs)
     assert "translated `Dense(output_dim=256, init='he_normal')`" in cell4
-    summary = terminal.check_summary(r["combined_keras2"], "result.json").splitlines()
+    combined = Result.from_json(r["combined_keras2"])
+    summary = terminal.check_summary(combined, "result.json").splitlines()
     first = summary.index(next(x for x in summary if "translation(s) of old" in x))
     assert first < summary.index(next(x for x in summary if "current_api" in x))
     assert "cell 4, line 14: Adam(lr=0.001, decay=1e-06) -> pass a schedule" in "\n".join(summary)

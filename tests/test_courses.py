@@ -21,7 +21,7 @@ import yaml
 from grader import collect
 from grader.reporting import exports
 from grader.runner import sandbox, stages
-from tests.conftest import EXAMPLES, SPEC, TINY, cli, spec_text
+from tests.conftest import EXAMPLES, SPEC, TINY, a_result, cli, spec_text
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = json.loads((HERE / "schemas" / "gradescope_results.json").read_text())
@@ -197,13 +197,13 @@ def test_a_capped_score_still_sums_for_classroom(tmp_path, monkeypatch):
         },
         {"name": "accuracy", "passed": False, "points": 30.5, "max_points": 45, "message": "0.3"},
     ]
-    result = {
-        "checks": checks,
-        "score": 25.0,
-        "max_score": 65,
-        "passed": False,
-        "not_passing_because": "not passing: required rule 'convolutions' failed",
-    }
+    result = a_result(
+        checks=checks,
+        score=25.0,
+        max_score=65,
+        passed=False,
+        not_passing_because="not passing: required rule 'convolutions' failed",
+    )
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "gh"))
     exports.classroom(result)
     doc = _classroom(tmp_path / "gh")
@@ -231,18 +231,19 @@ def test_findings_that_quote_a_hidden_accuracy_stay_hidden(tmp_path):
         "quotes": "accuracy",
     }
     trap = {"message": "softmax with from_logits=True", "hint": "h"}
-    result = {
-        "submission": "s",
-        "checks": checks,
-        "score": 40.5,
-        "max_score": 55,
-        "passed": False,
-        "not_passing_because": "not passing: accuracy 0.312",
-        "accuracy": 0.312,
-        "findings": [gap, trap],
-        "duration_s": 1.0,
-        "status": "graded",
-    }
+    result = a_result(
+        submission="s",
+        checks=checks,
+        score=40.5,
+        max_score=55,
+        passed=False,
+        not_passing_because="not passing: accuracy 0.312",
+        accuracy=0.312,
+        seeds=None,
+        findings=[gap, trap],
+        duration_s=1.0,
+        status="graded",
+    )
     path = tmp_path / "results.json"
 
     def hide_accuracy(item: str) -> str:

@@ -11,23 +11,26 @@ import pytest
 
 from grader.judging.checks import Check
 from grader.reporting import results
-from tests.conftest import cli
+from grader.result_schema import Result
+from tests.conftest import a_result, cli
 
 CHECKS = ["conv layers", "dropout", "accuracy"]
 
 
-def result(submission: str, score: float, points: list[float], **extra: object) -> dict:
-    return {
-        "submission": submission,
-        "status": "graded",
-        "score": score,
-        "max_score": 100,
-        "passed": score >= 60,
-        "checks": [
-            Check(n, p > 0, p, 50, "").to_json() for n, p in zip(CHECKS, points, strict=False)
-        ],
-        **extra,
-    }
+def result(submission: str, score: float, points: list[float], **extra: object) -> Result:
+    return a_result(
+        **{
+            "submission": submission,
+            "status": "graded",
+            "score": score,
+            "max_score": 100,
+            "passed": score >= 60,
+            "checks": [
+                Check(n, p > 0, p, 50, "").to_json() for n, p in zip(CHECKS, points, strict=False)
+            ],
+            **extra,
+        }
+    )
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def test_grades_csv_has_a_points_column_per_rubric_item_in_rubric_order(tmp_path
         result("b", 70, [10, 20, 40]),
         result("c", 90, [10, 30, 50]),
     ]
-    rows[1]["checks"].append({"name": "extra", "points": 1})  # first seen in the second row
+    rows[1].checks.append({"name": "extra", "points": 1})  # first seen in the second row
     results.write_gradebook(tmp_path, rows)
     with (tmp_path / results.GRADEBOOK).open(newline="") as f:
         reader = csv.DictReader(f)

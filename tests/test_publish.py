@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import copy
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from grader.reporting import html, publish, results
-from tests.conftest import EXAMPLES, tiny_batch
+from grader.result_schema import Result
+from tests.conftest import EXAMPLES, a_result, tiny_batch
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, data_path) -> list[dict]:
+def graded(tmp_path_factory, data_path) -> list[Result]:
     """Two real results (a graded one and a failed one) to publish again."""
     out, _, _ = tiny_batch(
         tmp_path_factory,
@@ -36,10 +38,8 @@ class Clock:
         return self.now
 
 
-def variant(result: dict, name: str) -> dict:
-    made = copy.deepcopy(result)
-    made["submission"] = name
-    return made
+def variant(result: Result, name: str) -> Result:
+    return replace(copy.deepcopy(result), submission=name)
 
 
 def rows(out: Path) -> list[str]:
@@ -81,5 +81,5 @@ def test_a_file_name_stays_a_name_in_links_and_spreadsheets(tmp_path):
     relative path, and a spreadsheet shows one as text, never runs it as a formula."""
     assert html._report_link("javascript:alert(1)") == "./javascript%3Aalert%281%29/report.html"
     hostile = '=HYPERLINK("http://x","y")'
-    results.write_gradebook(tmp_path, [{"submission": hostile, "checks": []}])
+    results.write_gradebook(tmp_path, [a_result(submission=hostile, checks=[])])
     assert rows(tmp_path) == ["'" + hostile]

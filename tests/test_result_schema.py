@@ -10,8 +10,9 @@ import jsonschema
 import pytest
 
 from grader import result_schema
-from grader.result_schema import Result, UnreadableResult
-from tests.conftest import ROOT
+from grader.reporting import results
+from grader.result_schema import SCHEMA_VERSION, Result, UnreadableResult
+from tests.conftest import ROOT, a_result
 
 PUBLISHED = ROOT / "docs" / "result.schema.json"
 PREVIOUS = ROOT / "tests" / "schemas" / "result-0.2.0.json"  # written by grader 0.2.0, 3 Dec 2026
@@ -61,3 +62,19 @@ def test_a_result_missing_a_key_names_it():
         Result.from_json(data)
     with pytest.raises(UnreadableResult, match="JSON object"):
         Result.from_json([data])
+
+
+def test_readers_get_typed_results_and_leave_out_what_they_cannot_read(tmp_path, capsys):
+    """Every output reads results through one door: typed, an older one upgraded, one from
+    a newer grader left out with a line that says so (and graded again, never reused)."""
+    good = a_result(submission="alice", cache_key="k")
+    results.save(tmp_path, good, None)
+    newer = {**good.to_json(), "submission": "bob", "schema_version": SCHEMA_VERSION + 1}
+    del newer["grader_version"]  # a stand-in: conftest's check of every result skips it
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / results.RESULT).write_text(json.dumps(newer))
+    found = results.all_results(tmp_path)
+    assert [type(r) for r in found] == [Result] and found[0] == good
+    assert "bob/result.json: left out, written by a newer grader" in capsys.readouterr().err
+    assert results.reusable(tmp_path, "alice", "k") == good
+    assert results.reusable(tmp_path, "bob", "k") is None

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup
 
 from grader import assignment, collect
 from grader.similarity import code, model, pairs, sources
-from tests.conftest import ROOT, cli, results, tiny_batch
+from tests.conftest import ROOT, a_result, cli, results, tiny_batch
 
 HERE = Path(__file__).resolve().parent / "similarity"
 TEMPLATE = ROOT / "assignments" / "cifar10_cnn" / "template.ipynb"
@@ -231,19 +231,18 @@ def test_prediction_hash_is_bit_exact():
 def _stored(out: Path, sub: str, arch: dict | None, predictions: str | None, new: bool = True):
     """A result.json as the grader writes it; ``new=False``: one stored before the
     similarity signals existed (no architecture_fingerprint, no prediction_hash)."""
-    result = {
-        "submission": sub,
-        "status": "graded",
-        "score": 80,
-        "max_score": 100,
-        "architecture": arch,
-        "source": str(HERE / f"{sub}.py"),
-    }
-    if new:
-        result["architecture_fingerprint"] = model.architecture_fingerprint(arch)
-        result["prediction_hash"] = predictions
+    result = a_result(
+        submission=sub,
+        status="graded",
+        score=80,
+        max_score=100,
+        architecture=arch,
+        source=str(HERE / f"{sub}.py"),
+        architecture_fingerprint=model.architecture_fingerprint(arch) if new else None,
+        prediction_hash=predictions if new else None,
+    )
     (out / sub).mkdir(parents=True, exist_ok=True)
-    (out / sub / "result.json").write_text(json.dumps(result))
+    (out / sub / "result.json").write_text(json.dumps(result.to_json()))
 
 
 def test_same_model_from_other_code_is_flagged_and_clusters(tmp_path):

@@ -1,20 +1,25 @@
 """The terminal lines: columns that fit the batch, texts cut at a word, a line when a
 submission starts where no progress bar can show it."""
 
+from dataclasses import replace
+
 from grader.reporting import terminal
+from grader.result_schema import Result
+from tests.conftest import a_result
 
 
-def _result(name: str, message: str = "") -> dict:
+def _result(name: str, message: str = "") -> Result:
     failed = bool(message)
-    return {
-        "submission": name,
-        "status": "failed" if failed else "graded",
-        "score": 0 if failed else 91.5,
-        "max_score": 100,
-        "accuracy": None if failed else 0.4321,
-        "duration_s": 12.3,
-        "failure": {"message": message} if failed else None,
-    }
+    return a_result(
+        submission=name,
+        status="failed" if failed else "graded",
+        score=0 if failed else 91.5,
+        max_score=100,
+        accuracy=None if failed else 0.4321,
+        seeds=None,
+        duration_s=12.3,
+        failure={"message": message} if failed else None,
+    )
 
 
 def test_long_ids_keep_the_columns_aligned():
@@ -45,9 +50,9 @@ def test_started_lines_when_not_on_a_terminal(capsys):
 
 
 def test_a_failed_required_rule_is_named_on_graded_lines_only():
-    graded = _result("dave") | {"required_failed": ["convolutions"]}
+    graded = replace(_result("dave"), required_failed=["convolutions"])
     assert "not passing: required convolutions failed" in terminal.line(graded, False)
-    failed = _result("erin", "TypeError: bad") | {"required_failed": ["convolutions"]}
+    failed = replace(_result("erin", "TypeError: bad"), required_failed=["convolutions"])
     assert "required" not in terminal.line(failed, False)  # the failure is the reason
 
 

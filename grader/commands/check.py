@@ -13,6 +13,7 @@ from grader.commands.batch import export, grading
 from grader.errors import GraderFault, UsageError
 from grader.judging import uncertainty
 from grader.reporting import exports, publish, terminal
+from grader.result_schema import Result
 
 
 def run(args) -> int:
@@ -26,7 +27,7 @@ def run(args) -> int:
         subs = [collect.one(path.resolve(), ctx.scratch, task.spec.submission_files)]
         ctx = measuring.ensure(ctx, args.calibrate)
         terminal.say(terminal.banner(ctx))
-        found: list[dict] = []
+        found: list[Result] = []
         consumers = [
             *publish.to_folder(out, task.spec.title),
             publish.Each(lambda result, reused: found.append(result)),
@@ -37,7 +38,7 @@ def run(args) -> int:
     export(args, task, found)
     result = found[0]
     exports.classroom(result)
-    print(terminal.check_summary(result, str(out / result["submission"] / "result.json")))
-    if result.get("estimate"):
-        return uncertainty.EXIT_STATUS[result["estimate"]["verdict"]]
-    return 0 if result["passed"] else 1
+    print(terminal.check_summary(result, str(out / result.submission / "result.json")))
+    if result.estimate:
+        return uncertainty.EXIT_STATUS[result.estimate["verdict"]]
+    return 0 if result.passed else 1

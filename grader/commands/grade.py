@@ -9,6 +9,7 @@ from grader.calibration import measuring
 from grader.commands.batch import export, grading
 from grader.errors import UsageError
 from grader.reporting import publish, terminal
+from grader.result_schema import Result
 from grader.similarity import batch
 from grader.spec_types import STANDARD
 
@@ -28,7 +29,7 @@ def run(args) -> int:
         terminal.say(terminal.banner(ctx))
         found: list[dict] = []
 
-        def similarity(stored: dict[str, dict]) -> None:
+        def similarity(stored: dict[str, Result]) -> None:
             done = batch.write(out, subs, stored, task, ctx.scratch)
             for problem in done.problems:
                 terminal.say(f"grader: similarity: {problem}")
@@ -48,7 +49,7 @@ def run(args) -> int:
             jobs = args.jobs or (ctx.cluster.threads() if ctx.cluster else 1)
             faults = pipeline.grade_all(subs, ctx, args.force, jobs, consumers, progress.started)
     export(args, task, found)
-    failed = sum(1 for r in found if r["status"] == "failed")
+    failed = sum(1 for r in found if r.status == "failed")
     terminal.say(
         f"{len(subs)} submissions: {len(found) - failed} graded, {failed} failed; "
         f"results in {out}/ (class overview {out / 'index.html'}, gradebook "

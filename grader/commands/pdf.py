@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.reporting import html, pdf, results
+from grader.result_schema import Result
 
 COMBINED = "reports.pdf"
 EACH = "report.pdf"
@@ -20,9 +21,9 @@ def _timeout(students: int) -> float:
     return 60.0 + 2.0 * students
 
 
-def _title(found: list[dict]) -> str:
+def _title(found: list[Result]) -> str:
     """The assignments the results belong to (the spec's title is not stored in them)."""
-    names = sorted({str(r.get("assignment")) for r in found if r.get("assignment")})
+    names = sorted({str(r.assignment) for r in found if r.assignment})
     return ", ".join(names) or "Results"
 
 
@@ -34,7 +35,7 @@ def run(args) -> int:
     if not found:
         raise UsageError(f"{out}: no results (*/{results.RESULT}) to print")
     browser = pdf.find_browser(args.chromium)
-    rows = [(r, _output(out / r["submission"])) for r in found]
+    rows = [(r, _output(out / r.submission)) for r in found]
     target = Path(args.output) if args.output else out / COMBINED
     started = time.monotonic()
     page = html.print_page(rows, args.title or _title(found))
@@ -44,7 +45,7 @@ def run(args) -> int:
     if args.each:
         started = time.monotonic()
         for r, output in rows:
-            folder = out / r["submission"]
+            folder = out / r.submission
             page = html.submission_page(r, output)
             pdf.print_html(browser, page, folder / ".report.print.html", folder / EACH, _timeout(1))
         print(f"wrote {out}/<submission>/{EACH} for {len(rows)} submissions ", end="")

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from grader.reporting import problem_text
 from grader.reporting.results import write_atomic
+from grader.result_schema import Result
 from grader.spec_types import OVERALL
 
 FAULT = "grader_fault"  # extra_data.status of a results.json the grader wrote on a fault
@@ -29,42 +30,42 @@ def _everything(item: str) -> str:
     return "visible"
 
 
-def _markdown(r: dict, visibility: Visibility = _everything) -> str:
+def _markdown(r: Result, visibility: Visibility = _everything) -> str:
     """A student-facing summary of one result in Markdown, leaving out what is not
     visible yet (and the total, which would give it away)."""
-    shown = [c for c in r["checks"] if visibility(c["name"]) == "visible"]
+    shown = [c for c in r.checks if visibility(c["name"]) == "visible"]
     accuracy_shown = visibility("accuracy") == "visible"
-    estimate = r.get("estimate")
-    verdict = estimate["verdict"] if estimate else "PASS" if r.get("passed") else "not passing yet"
-    everything = len(shown) == len(r["checks"])
+    estimate = r.estimate
+    verdict = estimate["verdict"] if estimate else "PASS" if r.passed else "not passing yet"
+    everything = len(shown) == len(r.checks)
     if everything:
-        out = [f"## {r['submission']}: {r['score']:g} / {r['max_score']:g} ({verdict})", ""]
+        out = [f"## {r.submission}: {r.score:g} / {r.max_score:g} ({verdict})", ""]
     else:
-        out = [f"## {r['submission']}", "", "Some results are shown later.", ""]
-    if r.get("not_passing_because") and everything:  # it may name a hidden rule's result
-        out += [f"**{r['not_passing_because']}**", ""]
+        out = [f"## {r.submission}", "", "Some results are shown later.", ""]
+    if r.not_passing_because and everything:  # it may name a hidden rule's result
+        out += [f"**{r.not_passing_because}**", ""]
     if not accuracy_shown:
         estimate = None
-    elif r.get("accuracy") is not None:
-        out += [f"Test accuracy: {r['accuracy']:.3f}", ""]
+    elif r.accuracy is not None:
+        out += [f"Test accuracy: {r.accuracy:.3f}", ""]
     if estimate and estimate["standard_score"] is not None:
         low, high = estimate["standard_score_range"]
         out += [
-            f"Budget '{r['budget']['name']}' predicts about {estimate['standard_score']:g} "
+            f"Budget '{r.budget['name']}' predicts about {estimate['standard_score']:g} "
             f"points at the standard budget ({low:g}-{high:g}): {estimate['verdict']}.",
             "",
         ]
-    if accuracy_shown and len((r.get("seeds") or {}).get("runs", [])) > 1:
-        out += [r["seeds"]["summary"], ""]
+    if accuracy_shown and len((r.seeds or {}).get("runs", [])) > 1:
+        out += [r.seeds["summary"], ""]
     out += ["| check | points | message |", "|---|---|---|"]
     for c in shown:
         mark = "✅" if c["passed"] else "❌"
         message = c["message"].replace("|", "\\|").replace("\n", " ")
         out.append(f"| {mark} {_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
     for title, items in (
-        ("Failure", [r["failure"]] if r.get("failure") else []),
-        ("Findings", [f for f in r.get("findings", []) if _shown(f, visibility)]),
-        ("Errors that did not stop grading", r.get("errors", [])),
+        ("Failure", [r.failure] if r.failure else []),
+        ("Findings", [f for f in r.findings if _shown(f, visibility)]),
+        ("Errors that did not stop grading", r.errors),
     ):
         if items:
             out += ["", f"### {title}", ""]
@@ -82,7 +83,7 @@ def _shown(finding: dict, visibility: Visibility) -> bool:
     return visibility(finding.get("quotes") or OVERALL) == "visible"
 
 
-def gradescope(results: list[dict], path: Path, visibility: Visibility = _everything) -> None:
+def gradescope(results: list[Result], path: Path, visibility: Visibility = _everything) -> None:
     """Gradescope's results.json for one submission: a test per rubric item, each shown
     to students when the spec's visibility says."""
     r = results[0]
@@ -96,33 +97,33 @@ def gradescope(results: list[dict], path: Path, visibility: Visibility = _everyt
             "output": _hint(c),
             "visibility": visibility(c["name"]),
         }
-        for i, c in enumerate(r["checks"], start=1)
+        for i, c in enumerate(r.checks, start=1)
     ]
     doc = {
-        "score": r["score"],
-        "execution_time": round(r["duration_s"]),
+        "score": r.score,
+        "execution_time": round(r.duration_s),
         "output": _markdown(r, visibility),
         "output_format": "md",
         "visibility": visibility(OVERALL),
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {
-            "status": r["status"],
-            "accuracy": r.get("accuracy"),
-            "failure_kind": (r.get("failure") or {}).get("kind"),
-            "passed": r.get("passed"),
-            "required_failed": r.get("required_failed", []),
+            "status": r.status,
+            "accuracy": r.accuracy,
+            "failure_kind": (r.failure or {}).get("kind"),
+            "passed": r.passed,
+            "required_failed": r.required_failed,
             **_calibration_used(r),
         },
     }
-    if r.get("accuracy") is not None and visibility("accuracy") == "visible":
-        doc["leaderboard"] = [{"name": "accuracy", "value": r["accuracy"], "order": "desc"}]
+    if r.accuracy is not None and visibility("accuracy") == "visible":
+        doc["leaderboard"] = [{"name": "accuracy", "value": r.accuracy, "order": "desc"}]
     write_atomic(path, json.dumps(doc, indent=1))
 
 
-def _calibration_used(r: dict) -> dict:
+def _calibration_used(r: Result) -> dict:
     """Which calibration graded it, and whether it was measured on another machine."""
-    used = r.get("calibration") or {}
+    used = r.calibration or {}
     other = used.get("other_machine")
     return {
         "calibration": used.get("file"),
@@ -146,24 +147,22 @@ def gradescope_fault(path: Path, message: str) -> None:
     write_atomic(path, json.dumps(doc, indent=1))
 
 
-def junit(results: list[dict], path: Path, visibility: Visibility = _everything) -> None:
+def junit(results: list[Result], path: Path, visibility: Visibility = _everything) -> None:
     """JUnit XML: a test suite per submission, a test case per rubric item."""
     suites = ET.Element("testsuites", name="grader")
     for r in results:
-        failed = [c for c in r["checks"] if not c["passed"]]
+        failed = [c for c in r.checks if not c["passed"]]
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=r["submission"],
-            tests=str(len(r["checks"])),
+            name=r.submission,
+            tests=str(len(r.checks)),
             failures=str(len(failed)),
             errors="0",
-            time=f"{r['duration_s']:.3f}",
+            time=f"{r.duration_s:.3f}",
         )
-        for c in r["checks"]:
-            case = ET.SubElement(
-                suite, "testcase", name=_name(c), classname=r["submission"], time="0"
-            )
+        for c in r.checks:
+            case = ET.SubElement(suite, "testcase", name=_name(c), classname=r.submission, time="0")
             props = ET.SubElement(case, "properties")
             ET.SubElement(props, "property", name="visibility", value=visibility(c["name"]))
             if c.get("required"):
@@ -181,7 +180,7 @@ def junit(results: list[dict], path: Path, visibility: Visibility = _everything)
     write_atomic(path, ET.tostring(suites, encoding="unicode", xml_declaration=True))
 
 
-def step_summary(results: list[dict]) -> None:
+def step_summary(results: list[Result]) -> None:
     """Append a Markdown summary for GitHub Actions when $GITHUB_STEP_SUMMARY is set."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
@@ -191,7 +190,7 @@ def step_summary(results: list[dict]) -> None:
             f.write(_markdown(r) + "\n")
 
 
-def classroom(result: dict | None, fault: str | None = None) -> None:
+def classroom(result: Result | None, fault: str | None = None) -> None:
     """GitHub Classroom: append ``result=<base64 JSON>`` to $GITHUB_OUTPUT, the runner
     result its grading reporter adds up into the student's points (one test per item)."""
     target = os.environ.get("GITHUB_OUTPUT")
@@ -207,7 +206,7 @@ def classroom(result: dict | None, fault: str | None = None) -> None:
         f.write(f"result={encoded}\n")
 
 
-def _classroom_result(r: dict) -> dict:
+def _classroom_result(r: Result) -> dict:
     """The reporter sums the tests' scores: a cap of a failed required rule is a test too."""
     tests = [
         {
@@ -217,9 +216,9 @@ def _classroom_result(r: dict) -> dict:
             "max_score": c["max_points"],
             "message": _hint(c),
         }
-        for c in r["checks"]
+        for c in r.checks
     ]
-    capped = round(r["score"] - sum(c["points"] for c in r["checks"]), 2)
+    capped = round(r.score - sum(c["points"] for c in r.checks), 2)
     if capped:
         tests.append(
             {
@@ -227,8 +226,8 @@ def _classroom_result(r: dict) -> dict:
                 "status": "fail",
                 "score": capped,
                 "max_score": 0,
-                "message": r.get("not_passing_because") or "the score is capped",
+                "message": r.not_passing_because or "the score is capped",
             }
         )
-    status = "pass" if r["passed"] else "fail"  # at a quick budget: likely to pass
-    return {"version": 1, "status": status, "max_score": r["max_score"], "tests": tests}
+    status = "pass" if r.passed else "fail"  # at a quick budget: likely to pass
+    return {"version": 1, "status": status, "max_score": r.max_score, "tests": tests}

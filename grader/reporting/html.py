@@ -12,6 +12,7 @@ from markupsafe import Markup
 from grader.judging import checks
 from grader.reporting import plots, printed, problem_text
 from grader.reporting.notebook import EXECUTED
+from grader.result_schema import Result
 from grader.runner import machine
 
 PAGE = "report.html"
@@ -43,26 +44,26 @@ def _layers(layers: list[dict] | None) -> list[dict]:
     return [{**layer, "depth": depth} for depth, layer in checks.walk(layers)]
 
 
-def _per_class(result: dict) -> list[tuple[str, int, float]]:
-    matrix = result.get("confusion")
+def _per_class(result: Result) -> list[tuple[str, int, float]]:
+    matrix = result.confusion
     if not matrix:
         return []
     return [
         (name, sum(row), row[i] / sum(row) if sum(row) else 0.0)
-        for i, (name, row) in enumerate(zip(result["classes"], matrix, strict=True))
+        for i, (name, row) in enumerate(zip(result.classes, matrix, strict=True))
     ]
 
 
-def _submission_context(result: dict, output: str) -> dict:
+def _submission_context(result: Result, output: str) -> dict:
     """What the report template needs, for the page on its own and inside the print."""
-    curves = (result.get("history") or {}).get("curves") or {}
+    curves = (result.history or {}).get("curves") or {}
     svg = {
         "curves": plots.training_curves(curves),
-        "confusion": plots.confusion_matrix(result["confusion"], result["classes"])
-        if result.get("confusion")
+        "confusion": plots.confusion_matrix(result.confusion, result.classes)
+        if result.confusion
         else None,
     }
-    arch = result.get("architecture") or {}
+    arch = result.architecture or {}
     mine, logs = printed.parts(output)
     return {
         "r": result,
@@ -75,7 +76,7 @@ def _submission_context(result: dict, output: str) -> dict:
     }
 
 
-def submission_page(result: dict, output: str, executed: str | None = None) -> str:
+def submission_page(result: Result, output: str, executed: str | None = None) -> str:
     """One student's report: everything about the grade, and nothing about test images.
     ``executed``: the relative link to its executed notebook, when there is one."""
     return (
@@ -85,59 +86,59 @@ def submission_page(result: dict, output: str, executed: str | None = None) -> s
     )
 
 
-def _index_context(results: list[dict], title: str, link: Callable[[str], str]) -> dict:
+def _index_context(results: list[Result], title: str, link: Callable[[str], str]) -> dict:
     """What the overview template needs; ``link`` says where a submission's report is."""
-    graded = [r for r in results if r.get("accuracy") is not None]
-    max_score = max((r["max_score"] for r in results), default=0)
-    pass_mark = max((r.get("pass_mark", 0) for r in results), default=0)
+    graded = [r for r in results if r.accuracy is not None]
+    max_score = max((r.max_score for r in results), default=0)
+    pass_mark = max((r.pass_mark for r in results), default=0)
     by_rule: dict[str, list[bool]] = {}
     for r in results:
-        for c in r["checks"]:
+        for c in r.checks:
             by_rule.setdefault(c["name"], []).append(c["passed"])
     failures: dict[str, list[dict]] = {}
     for r in results:
-        if r.get("failure"):
-            failures.setdefault(r["failure"]["kind"], []).append(r)
+        if r.failure:
+            failures.setdefault(r.failure["kind"], []).append(r)
     scale = _accuracy_scale(results)
     svg = {
-        "scores": plots.score_distribution([r["score"] for r in results], max_score, pass_mark)
+        "scores": plots.score_distribution([r.score for r in results], max_score, pass_mark)
         if results
         else None,
-        "accuracy": plots.accuracy_against_threshold([r["accuracy"] for r in graded], *scale)
+        "accuracy": plots.accuracy_against_threshold([r.accuracy for r in graded], *scale)
         if graded and scale
         else None,
     }
     return {
         "title": title,
-        "results": sorted(results, key=lambda r: r["submission"]),
+        "results": sorted(results, key=lambda r: r.submission),
         "checks": {k: (sum(v), len(v)) for k, v in by_rule.items()},
         "failures": failures,
-        "slowest": sorted(results, key=lambda r: -r["duration_s"])[:5],
-        "passed": sum(1 for r in results if r.get("passed")),
-        "required_failed": [r for r in results if r.get("required_failed")],
+        "slowest": sorted(results, key=lambda r: -r.duration_s)[:5],
+        "passed": sum(1 for r in results if r.passed),
+        "required_failed": [r for r in results if r.required_failed],
         "svg": {k: Markup(v) if v else None for k, v in svg.items()},
         "link": link,
     }
 
 
-def index_page(results: list[dict], title: str, similarity: str | None = None) -> str:
+def index_page(results: list[Result], title: str, similarity: str | None = None) -> str:
     """The class at a glance; ``similarity``: the link to the similarity report, if any."""
     context = _index_context(results, title, _report_link)
     return _environment().get_template("index.html.j2").render(**context, similarity=similarity)
 
 
-def print_page(rows: list[tuple[dict, str]], title: str) -> str:
+def print_page(rows: list[tuple[Result, str]], title: str) -> str:
     """The class overview, then each (result, output) report from a new page: one
     document for Chromium to print, its links pointing inside it."""
     env = _environment()
-    ordered = sorted(rows, key=lambda row: row[0]["submission"])
-    anchors = {r["submission"]: f"student-{i}" for i, (r, _) in enumerate(ordered, 1)}
+    ordered = sorted(rows, key=lambda row: row[0].submission)
+    anchors = {r.submission: f"student-{i}" for i, (r, _) in enumerate(ordered, 1)}
     overview = env.get_template("_index.html.j2").render(
         **_index_context([r for r, _ in ordered], title, lambda s: f"#{anchors[s]}")
     )
     report = env.get_template("_submission.html.j2")
     students = [
-        (anchors[r["submission"]], Markup(report.render(**_submission_context(r, output))))
+        (anchors[r.submission], Markup(report.render(**_submission_context(r, output))))
         for r, output in ordered
     ]
     return env.get_template("print.html.j2").render(
@@ -145,24 +146,24 @@ def print_page(rows: list[tuple[dict, str]], title: str) -> str:
     )
 
 
-def _accuracy_scale(results: list[dict]) -> tuple[float, float] | None:
+def _accuracy_scale(results: list[Result]) -> tuple[float, float] | None:
     for r in results:
-        scale = r.get("accuracy_scale") or {}
+        scale = r.accuracy_scale or {}
         if scale:
             return scale["full_at"], scale["zero_at"]
     return None
 
 
-def write_submission(out: Path, result: dict, output: str | None) -> None:
+def write_submission(out: Path, result: Result, output: str | None) -> None:
     """The submission's page, beside its result (and its executed notebook, if written)."""
     from grader.reporting import results
 
-    folder = out / result["submission"]
+    folder = out / result.submission
     executed = EXECUTED if (folder / EXECUTED).is_file() else None
     results.write_atomic(folder / PAGE, submission_page(result, output or "", executed))
 
 
-def write_index(out: Path, rows: list[dict], title: str) -> bool:
+def write_index(out: Path, rows: list[Result], title: str) -> bool:
     """The class page over these results; whether it links the similarity report."""
     from grader.reporting import results
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.reporting import html, notebook, results, terminal
+from grader.result_schema import Result
 
 EVERY_S = 5.0  # the class pages lag the newest result by at most this much
 
@@ -21,7 +22,7 @@ class Consumer(Protocol):
     a module, a run that left no cell records, and a reused result)."""
 
     def add(
-        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+        self, result: Result, output: str | None, reused: bool, executed: str | None = None
     ) -> None: ...
 
     def close(self) -> None: ...
@@ -35,11 +36,11 @@ class SubmissionFiles:
     out: Path
 
     def add(
-        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+        self, result: Result, output: str | None, reused: bool, executed: str | None = None
     ) -> None:
         if not reused:  # a reused result's files are already there
             results.save(self.out, result, output)
-            notebook.save(self.out / result["submission"], executed)
+            notebook.save(self.out / result.submission, executed)
             html.write_submission(self.out, result, output)
 
     def close(self) -> None:
@@ -55,19 +56,19 @@ class ClassPages:
     title: str
     every_s: float = EVERY_S
     clock: Callable[[], float] = time.monotonic
-    known: dict[str, dict] = field(init=False)
+    known: dict[str, Result] = field(init=False)
     written_at: float | None = field(init=False, default=None)
     dirty: bool = field(init=False, default=True)
     writes: int = field(init=False, default=0)  # how often the pages were written
     linked: bool = field(init=False, default=False)  # the last index linked similarity.html
 
     def __post_init__(self) -> None:
-        self.known = {r["submission"]: r for r in results.all_results(self.out)}
+        self.known = {r.submission: r for r in results.all_results(self.out)}
 
     def add(
-        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+        self, result: Result, output: str | None, reused: bool, executed: str | None = None
     ) -> None:
-        self.known[result["submission"]] = result
+        self.known[result.submission] = result
         self.dirty = True
         if self.written_at is None or self.clock() - self.written_at >= self.every_s:
             self.write()
@@ -91,14 +92,14 @@ class AfterBatch:
     report), before the class pages so the overview can link it. A fault of ours in it is
     said and remembered (``failed``), never lost results or pages."""
 
-    write: Callable[[dict[str, dict]], None]
-    found: dict[str, dict] = field(default_factory=dict)
+    write: Callable[[dict[str, Result]], None]
+    found: dict[str, Result] = field(default_factory=dict)
     failed: bool = False
 
     def add(
-        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+        self, result: Result, output: str | None, reused: bool, executed: str | None = None
     ) -> None:
-        self.found[result["submission"]] = result
+        self.found[result.submission] = result
 
     def close(self) -> None:
         try:
@@ -112,10 +113,10 @@ class AfterBatch:
 class Each:
     """A callback as a consumer: the terminal's progress, ``check``'s summary."""
 
-    call: Callable[[dict, bool], None]
+    call: Callable[[Result, bool], None]
 
     def add(
-        self, result: dict, output: str | None, reused: bool, executed: str | None = None
+        self, result: Result, output: str | None, reused: bool, executed: str | None = None
     ) -> None:
         self.call(result, reused)
 

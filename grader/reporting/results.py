@@ -6,8 +6,11 @@ import csv
 import io
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
+
+from grader.result_schema import Result, UnreadableResult
 
 RESULT = "result.json"
 OUTPUT = "output.txt"  # what the submission printed, head and tail
@@ -50,57 +53,66 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def save(out: Path, result: dict, output: str | None) -> None:
-    folder = out / result["submission"]
+def save(out: Path, result: Result, output: str | None) -> None:
+    folder = out / result.submission
     if output is not None:
         write_atomic(folder / OUTPUT, output)
-    write_atomic(folder / RESULT, json.dumps(result, indent=1))
+    write_atomic(folder / RESULT, json.dumps(result.to_json(), indent=1))
 
 
-def reusable(out: Path, submission_id: str, key: str) -> dict | None:
+def read(path: Path) -> Result:
+    """A stored result, typed (an older version upgraded); UnreadableResult says why not."""
+    try:
+        return Result.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:  # UnreadableResult is a ValueError too
+        raise UnreadableResult(str(exc)) from None
+
+
+def reusable(out: Path, submission_id: str, key: str) -> Result | None:
     """The stored result when it was made from the same inputs (content, spec, data, grader)."""
     try:
-        stored = json.loads((out / submission_id / RESULT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        stored = read(out / submission_id / RESULT)
+    except UnreadableResult:  # graded again, and written in this grader's schema
         return None
-    return stored if isinstance(stored, dict) and stored.get("cache_key") == key else None
+    return stored if stored.cache_key == key else None
 
 
-def all_results(out: Path) -> list[dict]:
+def all_results(out: Path) -> list[Result]:
+    """Every result in a results folder; one this grader cannot read is left out, and said."""
     found = []
     for path in sorted(out.glob(f"*/{RESULT}")):
         try:
-            found.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
+            found.append(read(path))
+        except UnreadableResult as exc:
+            print(f"grader: {path}: left out, {exc}", file=sys.stderr)
     return found
 
 
-def write_gradebook(out: Path, rows: list[dict]) -> None:
+def write_gradebook(out: Path, rows: list[Result]) -> None:
     """grades.csv: one row per result, in the order given, then a ``points:<check>`` column
     per rubric item (first seen first; blank where a result has no such check)."""
-    items = dict.fromkeys(c["name"] for r in rows for c in r.get("checks") or [])
+    items = dict.fromkeys(c["name"] for r in rows for c in r.checks or [])
     buffer = io.StringIO()
     writer = csv.DictWriter(
         buffer, fieldnames=GRADEBOOK_FIELDS + [POINTS + n for n in items], extrasaction="ignore"
     )
     writer.writeheader()
     for r in rows:
-        failure = r.get("failure") or {}
+        failure = r.failure or {}
         writer.writerow(
             {
-                **r,
+                **r.to_json(),
                 "failure_kind": failure.get("kind", ""),
-                "accuracy": _blank(r.get("accuracy")),
-                "margin": _blank((r.get("calibration") or {}).get("margin")),
-                "budget": (r.get("budget") or {}).get("name", ""),
-                "required_failed": ";".join(r.get("required_failed") or []),
-                "seeds": len((r.get("seeds") or {}).get("runs", [])) or "",
-                "estimate": (r.get("estimate") or {}).get("verdict", ""),
-                "translations": len(r.get("translations") or []),
-                **{POINTS + c["name"]: _blank(c.get("points")) for c in r.get("checks") or []},
-                "submission": inert(r["submission"]),
-                "model_source": inert(r.get("model_source")),
+                "accuracy": _blank(r.accuracy),
+                "margin": _blank((r.calibration or {}).get("margin")),
+                "budget": (r.budget or {}).get("name", ""),
+                "required_failed": ";".join(r.required_failed or []),
+                "seeds": len((r.seeds or {}).get("runs", [])) or "",
+                "estimate": (r.estimate or {}).get("verdict", ""),
+                "translations": len(r.translations or []),
+                **{POINTS + c["name"]: _blank(c.get("points")) for c in r.checks or []},
+                "submission": inert(r.submission),
+                "model_source": inert(r.model_source),
             }
         )
     write_atomic(out / GRADEBOOK, buffer.getvalue())

@@ -8,6 +8,7 @@ import traceback
 
 from grader.judging import uncertainty
 from grader.reporting import problem_text
+from grader.result_schema import Result
 from grader.runner import machine
 from grader.spec_types import STANDARD
 
@@ -37,8 +38,8 @@ def other_machine(found: dict | None) -> str:
     )
 
 
-def _score(r: dict) -> str:
-    return f"{r['score']:g}/{r['max_score']:g}"
+def _score(r: Result) -> str:
+    return f"{r.score:g}/{r.max_score:g}"
 
 
 ID_WIDTH = (12, 48)  # the id column fits the batch's longest id, within these bounds
@@ -58,30 +59,30 @@ def id_width(ids: list[str]) -> int:
     return min(max([ID_WIDTH[0], *map(len, ids)]), ID_WIDTH[1])
 
 
-def _accuracy(r: dict) -> str:
-    if r.get("accuracy") is None:
+def _accuracy(r: Result) -> str:
+    if r.accuracy is None:
         return ""
-    runs = len((r.get("seeds") or {}).get("runs", []))
-    estimate = (r.get("estimate") or {}).get("verdict")
+    runs = len((r.seeds or {}).get("runs", []))
+    estimate = (r.estimate or {}).get("verdict")
     return (
-        f"acc {r['accuracy']:.3f}"
+        f"acc {r.accuracy:.3f}"
         + (f" (median of {runs} seeds)" if runs > 1 else "")
         + (f", {estimate}" if estimate else "")
     )
 
 
-def line(r: dict, reused: bool, width: int = ID_WIDTH[0]) -> str:
+def line(r: Result, reused: bool, width: int = ID_WIDTH[0]) -> str:
     acc = _accuracy(r)
-    tail = acc if r["status"] == "graded" else (r.get("failure") or {}).get("message", "")
-    if r.get("required_failed") and r["status"] == "graded":  # a failed run says its failure
-        tail = f"{tail}  not passing: required {', '.join(r['required_failed'])} failed"
-    if r.get("translations"):  # ran through the compatibility layer: README, "Old Keras..."
-        tail = f"{tail}  [old API: {len(r['translations'])} translated]"
-    note = " (unchanged, reused)" if reused else f" {r['duration_s']:6.1f}s"
-    if r.get("worker") and not reused:
-        note += f" on {r['worker']}"
-    name = cut(r["submission"], width)
-    return f"  {name:<{width}} {r['status']:<7} {_score(r):>9}  {cut(tail, TAIL)}{note}"
+    tail = acc if r.status == "graded" else (r.failure or {}).get("message", "")
+    if r.required_failed and r.status == "graded":  # a failed run says its failure
+        tail = f"{tail}  not passing: required {', '.join(r.required_failed)} failed"
+    if r.translations:  # ran through the compatibility layer: README, "Old Keras..."
+        tail = f"{tail}  [old API: {len(r.translations)} translated]"
+    note = " (unchanged, reused)" if reused else f" {r.duration_s:6.1f}s"
+    if r.worker and not reused:
+        note += f" on {r.worker}"
+    name = cut(r.submission, width)
+    return f"  {name:<{width}} {r.status:<7} {_score(r):>9}  {cut(tail, TAIL)}{note}"
 
 
 class Progress:
@@ -126,7 +127,7 @@ class Progress:
         if not self.bar:
             self._print(f"  {cut(submission, self.width):<{self.width}} started")
 
-    def done(self, r: dict, reused: bool) -> None:
+    def done(self, r: Result, reused: bool) -> None:
         text = line(r, reused, self.width)
         if self.bar:
             self.bar.console.print(text, markup=False, highlight=False)
@@ -135,12 +136,12 @@ class Progress:
             self._print(text)
 
 
-def _estimate(r: dict) -> list[str]:
+def _estimate(r: Result) -> list[str]:
     """A quick run's headline: the standard grade it predicts, and how sure that is."""
-    e, b = r["estimate"], r["budget"]
+    e, b = r.estimate, r.budget
     low, high = e["standard_score_range"]
     out = [
-        f"{r['submission']}: {e['verdict'].upper()} (pass mark {r['pass_mark']:g}): "
+        f"{r.submission}: {e['verdict'].upper()} (pass mark {r.pass_mark:g}): "
         + (
             f"about {e['standard_score']:g} points at the standard budget ({low:g}-{high:g})"
             if e["standard_score"] is not None
@@ -150,7 +151,7 @@ def _estimate(r: dict) -> list[str]:
     if e["standard_accuracy"] is not None:
         lo, hi = e["standard_accuracy_range"]
         out.append(
-            f"test accuracy {r['accuracy']:.3f} at budget '{b['name']}' ({b['train_images']} "
+            f"test accuracy {r.accuracy:.3f} at budget '{b['name']}' ({b['train_images']} "
             f"images, {b['epochs']} epochs): about {e['standard_accuracy']:.3f} at the standard "
             f"budget ({lo:.3f}-{hi:.3f}, {e['band_sd']:g} sd of how the budgets relate)"
         )
@@ -166,45 +167,45 @@ def _estimate(r: dict) -> list[str]:
     return out
 
 
-def check_summary(r: dict, result_path: str) -> str:
-    if r.get("estimate"):
+def check_summary(r: Result, result_path: str) -> str:
+    if r.estimate:
         out = _estimate(r)
     else:
-        verdict = "PASS" if r["passed"] else "NOT YET PASSING"
-        out = [f"{r['submission']}: {_score(r)} points, {verdict} (pass mark {r['pass_mark']:g})"]
-    if r.get("not_passing_because"):
-        out.append(r["not_passing_because"])
-    out += translations_first(r.get("translations") or [])
-    if r.get("accuracy") is not None and not r.get("estimate"):
-        margin = r["calibration"]["margin"]
+        verdict = "PASS" if r.passed else "NOT YET PASSING"
+        out = [f"{r.submission}: {_score(r)} points, {verdict} (pass mark {r.pass_mark:g})"]
+    if r.not_passing_because:
+        out.append(r.not_passing_because)
+    out += translations_first(r.translations or [])
+    if r.accuracy is not None and not r.estimate:
+        margin = r.calibration["margin"]
         out.append(
-            f"test accuracy {r['accuracy']:.3f} ({margin:+.3f} from full points at "
-            f"{r['calibration']['threshold']:.3f})"
+            f"test accuracy {r.accuracy:.3f} ({margin:+.3f} from full points at "
+            f"{r.calibration['threshold']:.3f})"
         )
-        if len(r["seeds"]["runs"]) > 1:
-            out.append(r["seeds"]["summary"])
-    for c in r["checks"]:
+        if len(r.seeds["runs"]) > 1:
+            out.append(r.seeds["summary"])
+    for c in r.checks:
         mark = "ok " if c["passed"] else "-- "
         name = f"{c['name']}*" if c.get("required") else c["name"]
         out.append(f"  {mark}{name:<16} {c['points']:g}/{c['max_points']:g}  {c['message']}")
         if c.get("hint"):
             out.append(f"  {'':<19} hint: {c['hint']}")
-    if any(c.get("required") for c in r["checks"]):
+    if any(c.get("required") for c in r.checks):
         out.append("  (* required: failing it means not passing, whatever the score)")
-    if r.get("failure"):
-        failed = problem_text.lines(r["failure"], "hint", "  ")
-        out += ["", f"Failed ({r['failure']['kind']}):", *failed]
-    if r.get("findings"):
+    if r.failure:
+        failed = problem_text.lines(r.failure, "hint", "  ")
+        out += ["", f"Failed ({r.failure['kind']}):", *failed]
+    if r.findings:
         out += ["", "Findings (no points, but they explain results):"]
-        for f in r["findings"]:
+        for f in r.findings:
             out += [f"  {f['message']}", f"    hint: {f['hint']}"]
-    if r.get("errors"):
+    if r.errors:
         out += ["", "Errors that did not stop grading:"]
-        for e in r["errors"]:
+        for e in r.errors:
             out += problem_text.lines(e, "hint", "  ")
-    if r.get("model_source"):
-        out += ["", f"Model graded: {r['model_source']}"]
-    out += [f"  {note}" for note in r.get("inferred", [])]
+    if r.model_source:
+        out += ["", f"Model graded: {r.model_source}"]
+    out += [f"  {note}" for note in r.inferred]
     out += ["", f"Full result: {result_path}"]
     return "\n".join(out)
 

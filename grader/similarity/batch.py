@@ -11,6 +11,7 @@ from pathlib import Path
 
 from grader.assignment import Assignment
 from grader.collect import Submission
+from grader.result_schema import Result
 from grader.similarity import pairs, sources
 from grader.similarity.pairs import Found
 
@@ -33,7 +34,7 @@ class Written:
 def write(
     out: Path,
     subs: Sequence[Submission],
-    stored: dict[str, dict],
+    stored: dict[str, Result],
     assignment: Assignment | None,
     scratch: Path,
     starters: Sequence[Path] = (),

@@ -13,6 +13,7 @@ from grader import collect
 from grader.assignment import Assignment
 from grader.collect import Submission
 from grader.reporting import results
+from grader.result_schema import Result
 from grader.similarity import code, model
 from grader.similarity.pairs import Entry
 
@@ -51,24 +52,23 @@ def excluded_hashes(
     return frozenset(hashes), problems
 
 
-def signals(result: dict | None) -> dict:
+def signals(result: Result | None) -> dict:
     """The model signals of a stored result, whichever grader version wrote it: a failed
     run has no predictions, but a model it described still has an architecture."""
-    if not isinstance(result, dict):
+    if result is None:
         return {"architecture": None, "predictions": None, "layers": None}
-    arch = result.get("architecture")
-    graded = result.get("status") == "graded"
+    arch = result.architecture
+    graded = result.status == "graded"
     return {
-        "architecture": result.get("architecture_fingerprint")
-        or model.architecture_fingerprint(arch),
-        "predictions": result.get("prediction_hash") if graded else None,
+        "architecture": result.architecture_fingerprint or model.architecture_fingerprint(arch),
+        "predictions": result.prediction_hash if graded else None,
         "layers": model.layer_count(arch),
     }
 
 
 def entries(
     subs: Iterable[Submission],
-    found: dict[str, dict],
+    found: dict[str, Result],
     excluded: frozenset[int],
     earlier: bool = False,
     prefix: str = "",
@@ -85,9 +85,9 @@ def entries(
     ]
 
 
-def stored_results(folder: Path) -> dict[str, dict]:
+def stored_results(folder: Path) -> dict[str, Result]:
     """The results in a results folder, by submission id."""
-    return {r["submission"]: r for r in results.all_results(folder) if "submission" in r}
+    return {r.submission: r for r in results.all_results(folder)}
 
 
 def earlier(folder: Path, scratch: Path, excluded: frozenset[int]) -> list[Entry]:
@@ -100,7 +100,7 @@ def earlier(folder: Path, scratch: Path, excluded: frozenset[int]) -> list[Entry
         if collect.skipped(entry.name):
             continue
         if entry.is_dir() and (entry / results.RESULT).is_file():
-            source = Path(str(stored.get(entry.name, {}).get("source", "")))
+            source = Path(stored[entry.name].source if entry.name in stored else "")
             if source.name and source.exists():
                 subs.append(_renamed(collect.one(source, scratch), entry.name))
             else:
