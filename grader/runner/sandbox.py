@@ -371,10 +371,15 @@ def _bwrap_args(m: Mount) -> list[str]:
     return [*perms, *size, f"--{m.kind}", m.dest]
 
 
+# A stage starts with every signal at its default, whatever the grader inherited (a shell
+# script's background job ignores SIGINT and SIGQUIT); the warm path resets the same.
+DEFAULT_SIGNALS = ["/usr/bin/env", "--default-signal"]
+
+
 def command(isolation: Isolation, box: Box) -> list[str]:
     if isolation.level != BUBBLEWRAP:
-        return box.argv
-    args = ["bwrap", *_namespaces(isolation.drop_uid)]
+        return [*DEFAULT_SIGNALS, *box.argv]
+    args = [*DEFAULT_SIGNALS, "bwrap", *_namespaces(isolation.drop_uid)]
     for m in mounts(box):
         args += _bwrap_args(m)
     args += ["--remount-ro", "/", "--chdir", WORK, "--clearenv", "--hostname", "sandbox"]

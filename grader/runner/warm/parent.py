@@ -33,6 +33,7 @@ from grader.runner.warm import confine, wire
 # Everything a stage imports that costs time, and nothing that runs an op or builds a
 # Keras object (a fork of a process that did would hang or inherit its state).
 WARM_UP = ("numpy", "tensorflow", "keras", "grader.inside.student", "grader.inside.trainer")
+PYTHON_IGNORES = {signal.SIGPIPE, signal.SIGXFSZ}  # what Python ignores at its start-up
 
 
 def _run_python(argv: list[str]) -> None:
@@ -49,6 +50,15 @@ def _run_python(argv: list[str]) -> None:
         exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
 
 
+def _fresh_signals() -> None:
+    """Signals as a Python started with every signal at its default has them (bubblewrap's
+    stages start so): what the parent inherited ignored is reset, then Python's own."""
+    for number in signal.valid_signals():
+        if number not in PYTHON_IGNORES and signal.getsignal(number) is signal.SIG_IGN:
+            signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _stage(
     request: dict, output_fd: int, refused_fd: int, sockets: list[socket.socket], base: str
 ) -> None:
@@ -56,7 +66,7 @@ def _stage(
     for sock in sockets:  # the listening socket and every grader's connection
         sock.close()
     os.setsid()  # the grader ends this process group
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh Python has it
+    _fresh_signals()
     mounts = [Mount(**m) for m in request["mounts"]]
     confine.enter(request["uid"], request["env"], mounts, base, output_fd, refused_fd)
     try:
