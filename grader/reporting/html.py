@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from grader.judging import checks
-from grader.reporting import plots, printed, problem_text
+from grader.reporting import insights, plots, printed, problem_text
 from grader.reporting.notebook import EXECUTED
 from grader.result_schema import Result
 from grader.runner import machine
@@ -95,10 +95,6 @@ def _index_context(results: list[Result], title: str, link: Callable[[str], str]
     for r in results:
         for c in r.checks:
             by_rule.setdefault(c["name"], []).append(c["passed"])
-    failures: dict[str, list[dict]] = {}
-    for r in results:
-        if r.failure:
-            failures.setdefault(r.failure["kind"], []).append(r)
     scale = _accuracy_scale(results)
     svg = {
         "scores": plots.score_distribution([r.score for r in results], max_score, pass_mark)
@@ -112,7 +108,7 @@ def _index_context(results: list[Result], title: str, link: Callable[[str], str]
         "title": title,
         "results": sorted(results, key=lambda r: r.submission),
         "checks": {k: (sum(v), len(v)) for k, v in by_rule.items()},
-        "failures": failures,
+        **insights.context(results),
         "slowest": sorted(results, key=lambda r: -r.duration_s)[:5],
         "passed": sum(1 for r in results if r.passed),
         "required_failed": [r for r in results if r.required_failed],

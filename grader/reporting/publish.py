@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from grader.reporting import html, notebook, results, terminal
+from grader.reporting import html, insights, notebook, results, terminal
 from grader.result_schema import Result
 
 EVERY_S = 5.0  # the class pages lag the newest result by at most this much
@@ -81,6 +81,7 @@ class ClassPages:
     def write(self) -> None:
         rows = [self.known[k] for k in sorted(self.known)]
         results.write_gradebook(self.out, rows)
+        insights.write_csv(self.out, rows)
         self.linked = html.write_index(self.out, rows, self.title)
         self.written_at, self.dirty = self.clock(), False
         self.writes += 1
