@@ -14,6 +14,7 @@ from grader import __version__
 from grader.errors import GraderFault, UsageError
 
 DEFAULT_OUT = "grader-results"
+FAULT_RECORDED = ("check", "grade", "classroom50")  # commands whose course tool needs a result
 LIMIT_FLAGS = [  # flag, field of spec_types.Limits, type, unit
     ("--wall-time", "wall_time_s", float, "S"),
     ("--code-time", "code_time_s", float, "S"),
@@ -139,6 +140,23 @@ def build_parser() -> argparse.ArgumentParser:
         "predicts the grade; 'standard' gives the instructor's exact grade)",
     )
     check.set_defaults(module="grader.commands.check")
+
+    classroom50 = sub.add_parser(
+        "classroom50",
+        help="grade a checked-out repository for Classroom 50's runner: its result.json "
+        "(run by the assignment's autograder.py)",
+    )
+    classroom50.add_argument(
+        "path", nargs="?", default=".", metavar="PATH", help="the student's repository (default: .)"
+    )
+    classroom50.add_argument(
+        "--output",
+        default="result.json",
+        metavar="FILE",
+        help="where Classroom 50's result goes (default: result.json, where its runner reads it)",
+    )
+    _add_grading(classroom50, "training budget from the spec (default: standard)")
+    classroom50.set_defaults(module="grader.commands.classroom50")
 
     calibrate = sub.add_parser(
         "calibrate",
@@ -351,7 +369,7 @@ def _stop(args: argparse.Namespace, message: str, status: int) -> int:
     """One line for the person at the terminal, and a result that says so for the
     course's tools (Gradescope, GitHub Classroom), which must never be left without one."""
     print(f"grader: error: {message}", file=sys.stderr)
-    if args.command in ("check", "grade"):
+    if args.command in FAULT_RECORDED:
         from grader.commands.fault import record_fault
 
         try:

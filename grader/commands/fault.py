@@ -14,3 +14,20 @@ def record_fault(args, message: str) -> None:
         exports.gradescope_fault(Path(args.gradescope), message)
     if args.command == "check":
         exports.classroom(None, message)
+    if args.command == "classroom50":
+        _classroom50_fault(args, message)
+
+
+def _classroom50_fault(args, message: str) -> None:
+    """Classroom 50's result.json, unless the runner's environment itself is what is
+    missing (then there is no one to write it for)."""
+    import os
+
+    from grader.errors import UsageError
+    from grader.reporting import classroom50
+
+    try:
+        who = classroom50.identity(os.environ)
+    except UsageError:
+        return
+    classroom50.write(Path(args.output), classroom50.fault(who, message))
