@@ -79,11 +79,23 @@ def accepted(doc: dict) -> dict:
 def _checks(accuracy_points: float, conv_passed: bool = True) -> list[dict]:
     return [
         {"name": "runs", "passed": True, "points": 5.0, "max_points": 5, "message": "ran"},
-        {"name": "convolutions", "passed": conv_passed, "points": 10.0 * conv_passed,
-         "max_points": 10, "message": "found 2", "required": True},  # fmt: skip
+        {
+            "name": "convolutions",
+            "passed": conv_passed,
+            "points": 10.0 * conv_passed,
+            "max_points": 10,
+            "message": "found 2",
+            "required": True,
+        },  # fmt: skip
         {"name": "dropout", "passed": True, "points": 40.0, "max_points": 40, "message": "ok"},
-        {"name": "accuracy", "passed": accuracy_points >= 45, "points": accuracy_points,
-         "max_points": 45, "message": "test accuracy", "hint": "train longer"},  # fmt: skip
+        {
+            "name": "accuracy",
+            "passed": accuracy_points >= 45,
+            "points": accuracy_points,
+            "max_points": 45,
+            "message": "test accuracy",
+            "hint": "train longer",
+        },  # fmt: skip
     ]
 
 
@@ -165,7 +177,9 @@ def tiny(tmp_path) -> Path:
     "example, passed",
     [("good_cnn.py", True), ("dense_only.py", False)],  # dense_only: no convolutions
 )
-def test_the_autograder_grades_a_checkout_for_the_runner(tmp_path, tiny, data_path, example, passed):  # noqa: E501
+def test_the_autograder_grades_a_checkout_for_the_runner(
+    tmp_path, tiny, data_path, example, passed
+):  # noqa: E501
     doc = _autograder(tmp_path, EXAMPLES / example, data_path, tiny)
     names = [t["test-name"] for t in doc["tests"]]
     assert "accuracy" in names and "convolutions (required)" in names

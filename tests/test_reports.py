@@ -4,6 +4,7 @@ against their formats. Screenshots go to test-artifacts/ to be looked at."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -255,3 +256,35 @@ def test_gradescope_bundle_grades_a_submission(tmp_path, data_path):
 def test_gradescope_bundle_without_a_notebook(tmp_path, data_path):
     doc = _autograde(tmp_path, data_path, {"essay.pdf": "%PDF"})
     assert doc["score"] == 0 and "holds no notebook" in doc["output"]
+
+
+def test_what_the_class_got_wrong_counts_match_the_results_in_chromium(graded):
+    """The overview's shared problems, read from the page Chromium renders, against the
+    results on disk; problems.csv beside grades.csv says the same."""
+    from selenium.webdriver.common.by import By
+
+    from grader.reporting import insights, results
+
+    out, _ = graded
+    found = results.all_results(out)
+    wanted = {(p.category, p.what): len(p.submissions) for p in insights.common_problems(found)}
+    failures = [r.failure["kind"] for r in found if r.failure]  # keras1_cheatsheet, strict
+    assert failures and wanted[("failure", failures[0])] == failures.count(failures[0])
+    driver = _browser()
+    try:
+        driver.get(_pages(out)["index"].as_uri())
+        rows = driver.find_elements(By.CSS_SELECTOR, "#problems tr")[1:]
+        shown = {}
+        for row in rows:
+            problem, count, who, _ = row.find_elements(By.TAG_NAME, "td")
+            category, what = problem.text.split(": ", 1)
+            shown[(category, what)] = int(count.text)
+            assert len(who.find_elements(By.TAG_NAME, "a")) == int(count.text)
+        assert shown == wanted
+        shifts = driver.find_elements(By.CSS_SELECTOR, "#shifts tr")
+        assert any("(today)" in row.text and row.text.endswith("+0") for row in shifts)
+    finally:
+        driver.quit()
+    with (out / insights.PROBLEMS).open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["category"], r["problem"]): int(r["count"]) for r in rows} == wanted
