@@ -14,7 +14,8 @@ from grader import __version__
 from grader.errors import GraderFault, UsageError
 
 DEFAULT_OUT = "grader-results"
-FAULT_RECORDED = ("check", "grade", "classroom50")  # commands whose course tool needs a result
+# the commands whose course tool needs a result even when the grader cannot grade
+FAULT_RECORDED = ("check", "grade", "classroom50", "prairielearn")
 LIMIT_FLAGS = [  # flag, field of spec_types.Limits, type, unit
     ("--wall-time", "wall_time_s", float, "S"),
     ("--code-time", "code_time_s", float, "S"),
@@ -157,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_grading(classroom50, "training budget from the spec (default: standard)")
     classroom50.set_defaults(module="grader.commands.classroom50")
+
+    prairielearn = sub.add_parser(
+        "prairielearn",
+        help="grade ROOT/student as a PrairieLearn external grader: ROOT/results/results.json",
+    )
+    prairielearn.add_argument(
+        "--root", default="/grade", metavar="ROOT", help="the job's folder (default: /grade)"
+    )
+    _add_grading(prairielearn, "training budget from the spec (default: standard)")
+    prairielearn.set_defaults(module="grader.commands.prairielearn")
 
     calibrate = sub.add_parser(
         "calibrate",

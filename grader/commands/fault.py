@@ -16,6 +16,10 @@ def record_fault(args, message: str) -> None:
         exports.classroom(None, message)
     if args.command == "classroom50":
         _classroom50_fault(args, message)
+    if args.command == "prairielearn":
+        from grader.reporting import prairielearn
+
+        prairielearn.write(Path(args.root), prairielearn.fault(message))
 
 
 def _classroom50_fault(args, message: str) -> None:

@@ -1,0 +1,89 @@
+"""PrairieLearn's ``results.json`` for an externally graded question: the score as a share
+of the points, a test per rubric item with its points, the report's plots as images, and
+``gradable: false`` when the grader itself failed (the student keeps the attempt). It stays
+under PrairieLearn's 1 MiB limit: images are left out, largest first, until it fits."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from grader.reporting import plots, problem_text
+from grader.reporting.results import write_atomic
+from grader.result_schema import Result
+from grader.spec_types import OVERALL
+
+RESULTS = Path("results") / "results.json"  # under the job's root, /grade
+MAX_BYTES = 1024 * 1024  # PrairieLearn refuses a larger results.json
+
+
+def _image(label: str, svg: str | None) -> dict | None:
+    if not svg:
+        return None
+    encoded = base64.b64encode(svg.encode()).decode()
+    return {"label": label, "url": f"data:image/svg+xml;base64,{encoded}"}
+
+
+def images(r: Result) -> list[dict]:
+    """The student report's plots, as PrairieLearn shows images (data URLs)."""
+    curves = (r.history or {}).get("curves") or {}
+    found = [
+        _image("Training curves", plots.training_curves(curves)),
+        _image("Confusion matrix", plots.confusion_matrix(r.confusion, r.classes))
+        if r.confusion
+        else None,
+    ]
+    return [image for image in found if image]
+
+
+def result(r: Result, visibility: Callable[[str], str], summary: str) -> dict:
+    """A graded (or failed) submission: gradable, its score in [0, 1], its rubric items as
+    tests (items shown later are left out), ``summary`` (check's) as the output."""
+    tests = [
+        {
+            "name": f"{c['name']} (required)" if c.get("required") else c["name"],
+            "points": c["points"],
+            "max_points": c["max_points"],
+            "message": c["message"] + (f"\nHint: {c['hint']}" if c.get("hint") else ""),
+        }
+        for c in r.checks
+        if visibility(c["name"]) == "visible"
+    ]
+    everything = len(tests) == len(r.checks)
+    if r.failure:
+        headline = "\n".join(problem_text.lines(r.failure))
+    elif r.not_passing_because and everything:
+        headline = r.not_passing_because
+    else:
+        headline = f"Score {r.score:g} / {r.max_score:g}"
+    return {
+        "gradable": True,
+        "score": min(1.0, max(0.0, round(r.score / r.max_score, 4))) if r.max_score else 0.0,
+        "message": headline,
+        "output": summary if everything and visibility(OVERALL) == "visible" else "",
+        "tests": tests,
+        "images": images(r) if visibility("accuracy") == "visible" else [],
+    }
+
+
+def fault(message: str) -> dict:
+    """The grader could not grade: not gradable, so the attempt is not counted."""
+    return {
+        "gradable": False,
+        "message": f"The grader could not grade this submission: {message}. This is a fault "
+        "of the grading setup, not of your work: the attempt does not count; tell your "
+        "instructor.",
+        "format_errors": [],
+    }
+
+
+def write(root: Path, doc: dict) -> None:
+    """``ROOT/results/results.json``, under 1 MiB (images dropped, largest first, if not)."""
+    doc = {**doc, "images": list(doc.get("images", []))}
+    text = json.dumps(doc, allow_nan=False)
+    while len(text.encode()) > MAX_BYTES and doc["images"]:
+        doc["images"].remove(max(doc["images"], key=lambda i: len(i["url"])))
+        text = json.dumps(doc, allow_nan=False)
+    write_atomic(root / RESULTS, text)
