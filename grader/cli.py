@@ -196,7 +196,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_command(sub)
     _add_pdf_command(sub)
     _add_similarity_command(sub)
+    _add_leaderboard_command(sub)
     return parser
+
+
+def _add_leaderboard_command(sub: argparse._SubParsersAction) -> None:
+    """``grader leaderboard``: the class ranking, public during the term, final at the end."""
+    board = sub.add_parser("leaderboard", help="write a results folder's leaderboard.html")
+    board.add_argument("out_dir", metavar="RESULTS", help="a results folder")
+    board.add_argument("--assignment", default="cifar10_cnn", metavar="NAME_OR_PATH")
+    board.add_argument(
+        "--final",
+        action="store_true",
+        help="rank on the private test images (never shown before): the end of the term",
+    )
+    board.set_defaults(module="grader.commands.leaderboard")
 
 
 def _add_similarity_command(sub: argparse._SubParsersAction) -> None:

@@ -252,6 +252,20 @@ def _executed(sub: Submission, outcome: dict) -> str | None:
         return None
 
 
+def _leaderboard(ctx: Context, m: Measured, arch: dict | None) -> dict | None:
+    """What the leaderboard ranks on, when the spec keeps one: the graded run's accuracy
+    on the public and the private test images, and the model's parameters."""
+    board = ctx.assignment.spec.leaderboard
+    if not board.enabled or m.accuracy is None or m.ran is None:
+        return None
+    labels = ctx.data.test.labels
+    public, private = scoring.split_accuracy(
+        m.ran.predictions, labels, board.private_share, board.seed
+    )
+    params = (arch or {}).get("params")
+    return {"public_accuracy": public, "private_accuracy": private, "params": params}
+
+
 def grade_one(sub: Submission, ctx: Context) -> tuple[Result, str | None, str | None]:
     """The result of one submission, the head and tail of what it printed, and (for a
     notebook whose cells ran) its executed notebook."""
@@ -344,6 +358,7 @@ def grade_one(sub: Submission, ctx: Context) -> tuple[Result, str | None, str | 
         assignment=assignment.spec.name,
         grader_version=__version__,
         cache_key=cache_key(sub, ctx),
+        leaderboard=_leaderboard(ctx, m, arch),
     )
     return result, printed.clean(ran.output) if ran else None, _executed(sub, outcome)
 

@@ -9,7 +9,8 @@ import types
 import typing
 from dataclasses import dataclass, fields
 
-SCHEMA_VERSION = 1  # 0: results written before the version was recorded (December 2026)
+SCHEMA_VERSION = 2  # 0: results written before the version was recorded (December 2026)
+ADDED = {2: {"leaderboard": None}}  # fields each version added, as an older result reads
 
 
 class UnreadableResult(ValueError):
@@ -66,6 +67,7 @@ class Result:
     assignment: str
     grader_version: str
     cache_key: str
+    leaderboard: dict | None = None  # public and private accuracy, parameters (spec's choice)
     schema_version: int = SCHEMA_VERSION
 
     def to_json(self) -> dict:
@@ -87,6 +89,8 @@ class Result:
                 f"schemas up to {SCHEMA_VERSION}: upgrade it, or grade again with this one"
             )
         upgraded = {**data, "schema_version": SCHEMA_VERSION}  # 0 to 1: the version alone
+        for added in range(version + 1, SCHEMA_VERSION + 1):
+            upgraded = {**ADDED.get(added, {}), **upgraded}
         names = {f.name for f in fields(cls)}
         missing, unknown = sorted(names - set(upgraded)), sorted(set(upgraded) - names)
         if missing or unknown:

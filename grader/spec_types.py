@@ -108,6 +108,24 @@ class Compatibility:
 
 
 @dataclass(frozen=True)
+class Leaderboard:
+    """A class leaderboard (README, "Leaderboards"), off unless the spec turns it on. A
+    share of the hidden test images, fixed by ``seed`` for the term, can be kept private:
+    ranked on only with ``grader leaderboard --final``."""
+
+    enabled: bool = False
+    names: str = "id"  # "id", or "pseudonym": a random name per submission, kept in the folder
+    private_share: float = 0.0  # of the test images; 0: no private split
+    seed: int = 2026
+
+    def __post_init__(self) -> None:
+        if self.names not in ("id", "pseudonym"):
+            raise UsageError(f"leaderboard.names: 'id' or 'pseudonym', not {self.names!r}")
+        if not 0 <= self.private_share < 1:
+            raise UsageError("leaderboard.private_share: at least 0 and below 1")
+
+
+@dataclass(frozen=True)
 class Spec:
     name: str
     title: str
@@ -128,6 +146,7 @@ class Spec:
     # when students see each rubric item (by name) and the whole result ("overall"), in
     # Gradescope and JUnit: one of VISIBILITY; unnamed items follow "overall"
     visibility: dict[str, str] = field(default_factory=dict)
+    leaderboard: Leaderboard = Leaderboard()
 
     def visibility_of(self, item: str) -> str:
         """An item's own setting, else the overall one, else visible at once."""

@@ -40,6 +40,18 @@ def confusion(predictions: np.ndarray, labels: np.ndarray) -> list[list[int]]:
     return matrix.tolist()
 
 
+def split_accuracy(
+    predictions: np.ndarray, labels: np.ndarray, private_share: float, seed: int
+) -> tuple[float, float | None]:
+    """Accuracy on the public and the private part of the test images, split the same way
+    for every submission (fixed by ``seed``); no private part when its share is 0."""
+    order = np.random.default_rng(seed).permutation(len(labels))
+    kept = round(private_share * len(labels))
+    private, public = order[:kept], order[kept:]
+    on_public = round(accuracy(predictions[public], labels[public]), 4)
+    return on_public, round(accuracy(predictions[private], labels[private]), 4) if kept else None
+
+
 def scale_from(spec_scale: AccuracyScale, lowest: float) -> Scale:
     """The spec's curve with its threshold set from a calibration's lowest reference
     accuracy: at or below every run, so a reference-equivalent model gets full points."""
