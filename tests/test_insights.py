@@ -39,7 +39,14 @@ def _graded(name: str, acc: float, full_at: float = 0.4, **fields) -> object:
 def test_shared_problems_are_counted_and_named_with_who_has_them():
     found = [
         _graded("ann", 0.45, translations=[OLD, {**OLD, "line": 9}], errors=[COLAB]),
-        _graded("bob", 0.45, translations=[OLD], errors=[{**COLAB, "line": 3}]),
+        _graded(
+            "bob",
+            0.45,
+            translations=[
+                {**OLD, "call": "Convolution2D(64, 5, 5)", "modern": "Conv2D(64, (5, 5))"}
+            ],
+            errors=[{**COLAB, "line": 3}],
+        ),  # fmt: skip
         _graded("cy", 0.45, errors=[COLAB]),
         a_result(
             submission="dee",
@@ -51,7 +58,7 @@ def test_shared_problems_are_counted_and_named_with_who_has_them():
     shared = insights.common_problems(found)
     assert [(p.category, p.what, p.submissions) for p in shared[:2]] == [
         ("error", "environment", ("ann", "bob", "cy")),  # a line apart is the same problem
-        ("old API", "Convolution2D", ("ann", "bob")),  # twice in one file counts once
+        ("old API", "Convolution2D", ("ann", "bob")),  # twice in one, other arguments: once
     ]
     assert ("failure", "error", ("dee",)) in [(p.category, p.what, p.submissions) for p in shared]
 

@@ -31,12 +31,14 @@ class Shared:
 
 
 def common_problems(results: Iterable[Result]) -> list[Shared]:
-    """Every problem at least one submission has, the most common first; a problem is
-    the same when its category, what and hint are (the message names lines and values)."""
-    found: dict[tuple[str, str, str], list[str]] = {}
+    """Every problem at least one submission has, the most common first. A problem is the
+    same when its category, what and hint are (messages name lines and values); an old API
+    is the same call whatever its arguments, shown with its first translation."""
+    found: dict[tuple[str, str, str], tuple[str, list[str]]] = {}
 
-    def add(category: str, what: str, hint: str, submission: str) -> None:
-        named = found.setdefault((category, what, hint), [])
+    def add(category: str, what: str, hint: str, submission: str, same: str | None = None):
+        key = (category, what, hint if same is None else same)
+        named = found.setdefault(key, (hint, []))[1]
         if submission not in named:
             named.append(submission)
 
@@ -44,17 +46,13 @@ def common_problems(results: Iterable[Result]) -> list[Shared]:
         if r.failure:
             add("failure", r.failure.get("kind", ""), r.failure.get("hint", ""), r.submission)
         for e in r.errors:
-            add(
-                "error",
-                e.get("kind") or _first_words(e.get("message", "")),
-                e.get("hint", ""),
-                r.submission,
-            )
+            what = e.get("kind") or _first_words(e.get("message", ""))
+            add("error", what, e.get("hint", ""), r.submission)
         for f in r.findings:
             add("finding", _first_words(f.get("message", "")), f.get("hint", ""), r.submission)
         for t in r.translations:
-            add("old API", t["call"].split("(")[0], t.get("modern", ""), r.submission)
-    rows = [Shared(c, w, h, tuple(sorted(s))) for (c, w, h), s in found.items()]
+            add("old API", t["call"].split("(")[0], t.get("modern", ""), r.submission, same="")
+    rows = [Shared(c, w, hint, tuple(sorted(s))) for (c, w, _), (hint, s) in found.items()]
     return sorted(rows, key=lambda p: (-len(p.submissions), p.category, p.what))
 
 
