@@ -102,3 +102,12 @@ def test_the_dockerfile_installs_what_the_entry_needs():
     options = info["externalGradingOptions"]
     assert info["gradingMethod"] == "External" and options["timeout"] <= 600
     assert options["entrypoint"] == "/usr/local/bin/grade-cifar10"
+
+
+def test_a_hand_in_with_nothing_to_run_is_a_format_error_that_costs_no_attempt(tmp_path):
+    failure = {"kind": "rejected", "message": "hw.pdf is not a notebook (.ipynb) or a Python "
+               "module (.py)", "hint": "hand in the notebook itself"}  # fmt: skip
+    r = a_result(status="failed", accuracy=None, failure=failure)
+    prairielearn.write(tmp_path, prairielearn.result(r, lambda item: "visible", "summary"))
+    doc = accepted(tmp_path)
+    assert doc["gradable"] is False and "hw.pdf is not a notebook" in doc["format_errors"][0]

@@ -17,6 +17,7 @@ from grader.spec_types import OVERALL
 
 RESULTS = Path("results") / "results.json"  # under the job's root, /grade
 MAX_BYTES = 1024 * 1024  # PrairieLearn refuses a larger results.json
+REJECTED = "rejected"  # the failure kind of a hand-in with nothing to run (collect.py)
 
 
 def _image(label: str, svg: str | None) -> dict | None:
@@ -40,7 +41,12 @@ def images(r: Result) -> list[dict]:
 
 def result(r: Result, visibility: Callable[[str], str], summary: str) -> dict:
     """A graded (or failed) submission: gradable, its score in [0, 1], its rubric items as
-    tests (items shown later are left out), ``summary`` (check's) as the output."""
+    tests (items shown later are left out), ``summary`` (check's) as the output. A hand-in
+    that is no notebook or module to run (``rejected``) is a format error: not gradable,
+    so fixing it costs no attempt."""
+    if r.failure and r.failure.get("kind") == REJECTED:
+        why = f"{r.failure['message']}: {r.failure.get('hint', '')}".rstrip(": ")
+        return {"gradable": False, "message": why, "format_errors": [why]}
     tests = [
         {
             "name": f"{c['name']} (required)" if c.get("required") else c["name"],
