@@ -96,7 +96,7 @@ def result(r: Result, who: Identity, visibility: Callable[[str], str]) -> dict:
     earned = whole([c["points"] for c in items], round(sum(c["points"] for c in items)))
     tests = [
         {
-            "test-name": f"{c['name']} (required)" if c.get("required") else c["name"],
+            "test-name": problem_text.item_name(c),
             "passed": bool(c["passed"]),
             "score": min(got, top),
             "max-score": top,

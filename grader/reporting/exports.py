@@ -11,16 +11,12 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from grader.reporting import problem_text
+from grader.reporting.problem_text import item_name, item_text
 from grader.reporting.results import write_atomic
 from grader.result_schema import Result
 from grader.spec_types import OVERALL
 
 FAULT = "grader_fault"  # extra_data.status of a results.json the grader wrote on a fault
-
-
-def _name(check: dict) -> str:
-    """A rubric item's name, marked when the assignment requires it to pass."""
-    return f"{check['name']} (required)" if check.get("required") else check["name"]
 
 
 Visibility = Callable[[str], str]  # a rubric item's name -> when students see it
@@ -61,7 +57,7 @@ def _markdown(r: Result, visibility: Visibility = _everything) -> str:
     for c in shown:
         mark = "✅" if c["passed"] else "❌"
         message = c["message"].replace("|", "\\|").replace("\n", " ")
-        out.append(f"| {mark} {_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
+        out.append(f"| {mark} {item_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
     for title, items in (
         ("Failure", [r.failure] if r.failure else []),
         ("Findings", [f for f in r.findings if _shown(f, visibility)]),
@@ -72,10 +68,6 @@ def _markdown(r: Result, visibility: Visibility = _everything) -> str:
             for p in items:
                 out += ["```text", "\n".join(problem_text.lines(p)), "```"]
     return "\n".join(out) + "\n"
-
-
-def _hint(check: dict) -> str:
-    return check["message"] + (f"\nHint: {check['hint']}" if check.get("hint") else "")
 
 
 def _shown(finding: dict, visibility: Visibility) -> bool:
@@ -89,12 +81,12 @@ def gradescope(results: list[Result], path: Path, visibility: Visibility = _ever
     r = results[0]
     tests = [
         {
-            "name": _name(c),
+            "name": item_name(c),
             "number": str(i),
             "score": c["points"],
             "max_score": c["max_points"],
             "status": "passed" if c["passed"] else "failed",
-            "output": _hint(c),
+            "output": item_text(c),
             "visibility": visibility(c["name"]),
         }
         for i, c in enumerate(r.checks, start=1)
@@ -171,7 +163,9 @@ def junit(results: list[Result], path: Path, visibility: Visibility = _everythin
             time=f"{r.duration_s:.3f}",
         )
         for c in r.checks:
-            case = ET.SubElement(suite, "testcase", name=_name(c), classname=r.submission, time="0")
+            case = ET.SubElement(
+                suite, "testcase", name=item_name(c), classname=r.submission, time="0"
+            )
             props = ET.SubElement(case, "properties")
             ET.SubElement(props, "property", name="visibility", value=visibility(c["name"]))
             if c.get("required"):
@@ -219,11 +213,11 @@ def _classroom_result(r: Result) -> dict:
     """The reporter sums the tests' scores: a cap of a failed required rule is a test too."""
     tests = [
         {
-            "name": _name(c),
+            "name": item_name(c),
             "status": "pass" if c["passed"] else "fail",
             "score": c["points"],
             "max_score": c["max_points"],
-            "message": _hint(c),
+            "message": item_text(c),
         }
         for c in r.checks
     ]

@@ -33,12 +33,14 @@ def names(out: Path, ids: list[str], how: str) -> dict[str, str]:
     path = out / PSEUDONYMS
     known: dict[str, str] = json.loads(path.read_text()) if path.is_file() else {}
     taken = set(known.values())
-    for i in ids:
+    new = [i for i in ids if i not in known]
+    for i in new:
         while i not in known:
             name = f"{secrets.choice(WORDS[0])}-{secrets.choice(WORDS[1])}-{secrets.randbelow(100)}"
             if name not in taken:
                 known[i], taken = name, taken | {name}
-    write_atomic(path, json.dumps(known, indent=1, sort_keys=True))
+    if new:
+        write_atomic(path, json.dumps(known, indent=1, sort_keys=True))
     return {i: known[i] for i in ids}
 
 

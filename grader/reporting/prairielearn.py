@@ -49,10 +49,10 @@ def result(r: Result, visibility: Callable[[str], str], summary: str) -> dict:
         return {"gradable": False, "message": why, "format_errors": [why]}
     tests = [
         {
-            "name": f"{c['name']} (required)" if c.get("required") else c["name"],
+            "name": problem_text.item_name(c),
             "points": c["points"],
             "max_points": c["max_points"],
-            "message": c["message"] + (f"\nHint: {c['hint']}" if c.get("hint") else ""),
+            "message": problem_text.item_text(c),
         }
         for c in r.checks
         if visibility(c["name"]) == "visible"
