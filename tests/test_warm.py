@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+import grader
 from grader.runner import sandbox
 from grader.runner.warm import client, confine
 from grader.runner.warm import parent as parent_module
@@ -207,6 +208,15 @@ def test_a_parent_outlives_its_command_and_serves_the_next_one_warm(tmp_path):
         assert "PermissionError" in other.stderr, other.stderr
     client.stop_all()
     assert psutil.wait_procs([psutil.Process(second.pid)], timeout=10)[0]
+
+
+def test_a_parent_is_keyed_by_all_the_code_its_stages_run():
+    """A stage runs the parent's imported copy of grader.inside: a parent started before
+    that code changed must not serve it (the key once covered grader/runner alone)."""
+    package = Path(grader.__file__).parent
+    keyed = {path.relative_to(package).as_posix() for path in client.code_files()}
+    assert {"inside/student.py", "inside/trainer.py", "inside/common.py"} <= keyed
+    assert keyed == {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
 
 
 def test_parents_listen_in_a_folder_of_their_users_alone(monkeypatch):

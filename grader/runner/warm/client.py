@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import grader
 from grader.runner.warm import wire
 
 READY_TIMEOUT_S = 180  # importing TensorFlow on a busy machine
@@ -180,9 +181,15 @@ def _installed() -> bytes:
     one is installed or removed) and the grader's own code, byte for byte."""
     packages = Path(sysconfig.get_paths()["purelib"])
     digest = hashlib.sha256(f"{sys.executable}\0{packages.stat().st_mtime_ns}".encode())
-    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
+    for path in code_files():
         digest.update(path.read_bytes())
     return digest.digest()
+
+
+def code_files() -> list[Path]:
+    """Every module of the grader package: a stage runs the parent's copy of
+    grader.inside, so a change anywhere in it must start a new parent."""
+    return sorted(Path(grader.__file__).parent.rglob("*.py"))
 
 
 def _name(env: dict[str, str], idle_s: float) -> str:
