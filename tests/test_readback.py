@@ -42,6 +42,8 @@ def test_malformed_outcomes_are_the_submissions_fault(tmp_path):
         ("[1, 2]", "not a JSON object"),
         ({**GOOD, "errors": "x"}, "bad 'errors'"),
         ({**GOOD, "ok": "yes"}, "bad 'ok'"),
+        ({**GOOD, "timings": {"train_s": "soon"}}, "bad 'timings'"),  # once crashed reports
+        ({**GOOD, "timings": {"train_s": True}}, "bad 'timings'"),
     ]:
         _, _, malformed = read_back(_out(tmp_path, bad), 5)
         assert reason in malformed

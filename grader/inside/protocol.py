@@ -107,6 +107,8 @@ def problem(outcome: object) -> str | None:
         isinstance(s, str) for s in outcome["inferred"]
     ):
         return "the run's outcome has bad error records"
+    if not all(type(v) in (int, float) for v in outcome["timings"].values()):
+        return "the run's outcome has a bad 'timings'"  # reports format them as numbers
     return None
 
 
