@@ -113,6 +113,8 @@ def main(run: Run, job_path: str) -> None:
     out = Path(job["out_dir"])
     if "requested_at" in job:  # with start_s: the stage's whole span on the machine's clock
         outcome["timings"]["end_s"] = round(time.monotonic() - job["requested_at"], 3)
+    cpu = os.times()  # all its threads, since it started (a fork starts at 0)
+    outcome["timings"]["cpu_s"] = round(cpu.user + cpu.system, 3)
     if predictions is not None:
         np.save(out / protocol.PREDICTIONS, predictions)
     (out / protocol.OUTCOME).write_text(json.dumps(outcome))
