@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +26,7 @@ def _report_link(submission: str) -> str:
     return f"./{quote(submission, safe='')}/{PAGE}"
 
 
+@functools.cache  # one per process: its templates are compiled once, not per page
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.reporting"),
