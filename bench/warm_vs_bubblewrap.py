@@ -6,7 +6,10 @@ warm parent running, then again with the parent the last command left warm). Pri
 wall and CPU time of each command (the machine's, which runs nothing else), each stage's
 start-up (from the grader asking for it to its first line) and TensorFlow import, and
 the share of the CPU that is the model's own training (``fit``'s process CPU time, all
-its threads, as the trainer stage measures it). The warm path's first batch (the tiny
+its threads, as the trainer stage measures it), and where the rest goes: the student's
+own code (its cells or module, their capped ``fit`` included), the grader's work inside
+the stages (each stage's CPU less those two), and everything else (the grader's own
+process, the warm parent, the sandbox, the kernel). The warm path's first batch (the tiny
 one) starts with no warm parent, so its import is in that batch's figures; the standard
 batch and the second check find the parent the command before left warm.
 
@@ -58,16 +61,18 @@ def timed(argv: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
 
 
 def stage_figures(out: Path) -> dict[str, list[float]]:
-    """Per stage start-up and import, and each submission's training, from its result."""
-    found: dict[str, list[float]] = {"start": [], "import": [], "train": []}
+    """Per stage start-up, import and CPU, and each submission's training and own code,
+    from its result."""
+    found: dict[str, list[float]] = {k: [] for k in ("start", "import", "train", "code", "stage")}
     for path in out.glob("*/result.json"):
         timings = json.loads(path.read_text()).get("timings") or {}
         for prefix in ("", "trainer_"):
-            if f"{prefix}start_s" in timings:
-                found["start"].append(timings[f"{prefix}start_s"])
-            if f"{prefix}import_s" in timings:
-                found["import"].append(timings[f"{prefix}import_s"])
+            for key in ("start", "import"):
+                if f"{prefix}{key}_s" in timings:
+                    found[key].append(timings[f"{prefix}{key}_s"])
+            found["stage"].append(timings.get(f"{prefix}cpu_s", 0))
         found["train"].append(timings.get("trainer_train_cpu_s", timings.get("train_cpu_s", 0)))
+        found["code"].append(timings.get("code_cpu_s", 0))
     return found
 
 
@@ -120,9 +125,18 @@ def report(name: str, rows: dict[str, dict]) -> None:
         "TensorFlow import in a stage": lambda r: median_ms(r["import"]),
         "model training (fit), CPU": lambda r: f"{sum(r['train']):11.1f} s",
         "training's share of the CPU": lambda r: f"{sum(r['train']) / r['cpu']:12.0%}",
+        "the student's own code, CPU": lambda r: f"{sum(r['code']):11.1f} s",
+        "the grader's in the stages, CPU": lambda r: f"{_ours_inside(r):11.1f} s",
+        "everything else, CPU": lambda r: f"{r['cpu'] - sum(r['stage']):11.1f} s",
     }
     for label, show in lines.items():
         print(f"  {label:34}" + "".join(f"{show(rows[mode]):>14}" for mode in MODES))
+
+
+def _ours_inside(r: dict) -> float:
+    """The stages' CPU that is neither training nor the student's code: import, data,
+    finding and exporting the model, rebuilding it, predicting."""
+    return sum(r["stage"]) - sum(r["train"]) - sum(r["code"])
 
 
 def main() -> None:
