@@ -277,8 +277,8 @@ def test_examples_keep_their_order_at_both_budgets(batch, quick_batch):
 
 
 def test_each_stage_records_its_timeline_on_the_machines_clock(batch):
-    """Where a submission's wall time went (issue 23's floor): both stages' start and end
-    on one clock, and the trainer's steps inside its span."""
+    """Where a submission's wall time and CPU went (issue 23's floor): both stages' start
+    and end on one clock, the trainer's steps inside its span, each stage's CPU."""
     _, _, found, _ = batch
     exported = [r for r in found.values() if r["trained_in"] == "trainer"]
     assert len(exported) >= 5
@@ -290,3 +290,7 @@ def test_each_stage_records_its_timeline_on_the_machines_clock(batch):
         assert inside <= t["trainer_end_s"], result["submission"]
         assert t["end_s"] < t["trainer_end_s"]  # the trainer trains after the code ran
         assert t["trainer_end_s"] <= result["duration_s"]
+        # and where its CPU went: the code's share of the student stage, training's of
+        # the trainer (a forked warm stage counts from 0, not from its parent's import)
+        assert 0 <= t["code_cpu_s"] < t["cpu_s"], result["submission"]
+        assert 0 < t["trainer_train_cpu_s"] < t["trainer_cpu_s"], result["submission"]
