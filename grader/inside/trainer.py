@@ -16,7 +16,9 @@ from grader.inside.errors import Failure
 from grader.inside.fitting import Trainer
 
 
-def _inputs(exchange: Path, spec: dict, train_x, test_x, scaled: tuple) -> tuple:
+def _inputs(
+    exchange: Path, spec: dict, train_x: np.ndarray, test_x: np.ndarray, scaled: tuple
+) -> tuple:
     """The images as the model is fed them; ``scaled``: images / 255, made while waiting."""
     if spec.get("preprocess") == {"kind": "default"}:
         return scaled
@@ -44,7 +46,7 @@ def run(job: dict, outcome: dict) -> np.ndarray:
     started = time.perf_counter()
     model, weights = export.rebuild(keras, exchange, spec)
     x_train, x_test = _inputs(exchange, spec, train_x, test_x, scaled)
-    del scaled
+    del scaled  # when the model is fed otherwise: freed before training
     outcome["timings"]["rebuild_s"] = round(time.perf_counter() - started, 3)
     return common.train_and_predict(
         trainer,
