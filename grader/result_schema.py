@@ -60,7 +60,7 @@ class Result:
     architecture_fingerprint: str | None
     prediction_hash: str | None
     history: dict | None
-    timings: dict
+    timings: dict[str, float]  # seconds: each stage's steps, and its CPU (the `*cpu_s` keys)
     versions: dict
     memory_peak_mb: float | None
     trained_in: str | None
@@ -141,7 +141,9 @@ def _schema_of(hint: object) -> dict:
     if origin is list:
         (item,) = typing.get_args(hint)
         return {"type": "array", "items": _schema_of(item)}
-    if origin is dict or hint is dict:
+    if origin is dict:  # dict[str, V]: every value a V
+        return {"type": "object", "additionalProperties": _schema_of(typing.get_args(hint)[1])}
+    if hint is dict:
         return {"type": "object"}
     if hint in _JSON_TYPES:
         return {"type": _JSON_TYPES[hint]}
