@@ -63,5 +63,5 @@ def test_a_problem_is_worded_once_for_the_terminal_the_exports_and_the_pages():
     assert problem_text.lines(p) == ["cell 3, line 9: NameError: x", "x", "Hint: define x"]
     assert problem_text.lines({**p, "cell": None}, "hint", "  ")[0] == "  line 9: NameError: x"
     assert problem_text.where({"message": "m", "hint": "h"}) == ""
-    page = html._environment().get_template("_problem.html.j2").render(p=p, css="failure")
+    page = html.environment().get_template("_problem.html.j2").render(p=p, css="failure")
     assert "<strong>Cell 3, line 9: </strong>NameError: x" in page

@@ -11,7 +11,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from grader.reporting import problem_text
-from grader.reporting.problem_text import item_name, item_text
 from grader.reporting.results import write_atomic
 from grader.result_schema import Result
 from grader.spec_types import OVERALL
@@ -57,7 +56,8 @@ def _markdown(r: Result, visibility: Visibility = _everything) -> str:
     for c in shown:
         mark = "✅" if c["passed"] else "❌"
         message = c["message"].replace("|", "\\|").replace("\n", " ")
-        out.append(f"| {mark} {item_name(c)} | {c['points']:g} / {c['max_points']:g} | {message} |")
+        name, points = problem_text.item_name(c), f"{c['points']:g} / {c['max_points']:g}"
+        out.append(f"| {mark} {name} | {points} | {message} |")
     for title, items in (
         ("Failure", [r.failure] if r.failure else []),
         ("Findings", [f for f in r.findings if _shown(f, visibility)]),
@@ -81,12 +81,12 @@ def gradescope(results: list[Result], path: Path, visibility: Visibility = _ever
     r = results[0]
     tests = [
         {
-            "name": item_name(c),
+            "name": problem_text.item_name(c),
             "number": str(i),
             "score": c["points"],
             "max_score": c["max_points"],
             "status": "passed" if c["passed"] else "failed",
-            "output": item_text(c),
+            "output": problem_text.item_text(c),
             "visibility": visibility(c["name"]),
         }
         for i, c in enumerate(r.checks, start=1)
@@ -164,7 +164,7 @@ def junit(results: list[Result], path: Path, visibility: Visibility = _everythin
         )
         for c in r.checks:
             case = ET.SubElement(
-                suite, "testcase", name=item_name(c), classname=r.submission, time="0"
+                suite, "testcase", name=problem_text.item_name(c), classname=r.submission, time="0"
             )
             props = ET.SubElement(case, "properties")
             ET.SubElement(props, "property", name="visibility", value=visibility(c["name"]))
@@ -213,11 +213,11 @@ def _classroom_result(r: Result) -> dict:
     """The reporter sums the tests' scores: a cap of a failed required rule is a test too."""
     tests = [
         {
-            "name": item_name(c),
+            "name": problem_text.item_name(c),
             "status": "pass" if c["passed"] else "fail",
             "score": c["points"],
             "max_score": c["max_points"],
-            "message": item_text(c),
+            "message": problem_text.item_text(c),
         }
         for c in r.checks
     ]

@@ -27,7 +27,8 @@ def _report_link(submission: str) -> str:
 
 
 @functools.cache  # one per process: its templates are compiled once, not per page
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The page templates, autoescaped, with the report's filters."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.reporting"),
         autoescape=True,
@@ -58,13 +59,7 @@ def _per_class(result: Result) -> list[tuple[str, int, float]]:
 
 def _submission_context(result: Result, output: str) -> dict:
     """What the report template needs, for the page on its own and inside the print."""
-    curves = (result.history or {}).get("curves") or {}
-    svg = {
-        "curves": plots.training_curves(curves),
-        "confusion": plots.confusion_matrix(result.confusion, result.classes)
-        if result.confusion
-        else None,
-    }
+    svg = plots.for_submission(result.history, result.confusion, result.classes)
     arch = result.architecture or {}
     mine, logs = printed.parts(output)
     return {
@@ -82,7 +77,7 @@ def submission_page(result: Result, output: str, executed: str | None = None) ->
     """One student's report: everything about the grade, and nothing about test images.
     ``executed``: the relative link to its executed notebook, when there is one."""
     return (
-        _environment()
+        environment()
         .get_template("submission.html.j2")
         .render(**_submission_context(result, output), executed=executed)
     )
@@ -122,13 +117,13 @@ def _index_context(results: list[Result], title: str, link: Callable[[str], str]
 def index_page(results: list[Result], title: str, similarity: str | None = None) -> str:
     """The class at a glance; ``similarity``: the link to the similarity report, if any."""
     context = _index_context(results, title, _report_link)
-    return _environment().get_template("index.html.j2").render(**context, similarity=similarity)
+    return environment().get_template("index.html.j2").render(**context, similarity=similarity)
 
 
 def print_page(rows: list[tuple[Result, str]], title: str) -> str:
     """The class overview, then each (result, output) report from a new page: one
     document for Chromium to print, its links pointing inside it."""
-    env = _environment()
+    env = environment()
     ordered = sorted(rows, key=lambda row: row[0].submission)
     anchors = {r.submission: f"student-{i}" for i, (r, _) in enumerate(ordered, 1)}
     overview = env.get_template("_index.html.j2").render(

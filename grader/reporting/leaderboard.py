@@ -69,7 +69,7 @@ def write(out: Path, results: list[Result], board: Leaderboard, title: str, fina
     for row in rows:
         row["name"] = shown[row.pop("id")]
     page = (
-        html._environment()
+        html.environment()
         .get_template(PAGE + ".j2")
         .render(
             title=title,

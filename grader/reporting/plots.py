@@ -77,6 +77,18 @@ def confusion_matrix(matrix: list[list[int]], classes: list[str]) -> str:
         return _svg(fig)
 
 
+def for_submission(
+    history: dict | None, confusion: list[list[int]] | None, classes: list[str]
+) -> dict[str, str | None]:
+    """A student report's plots by name (None where there is nothing to draw): the page
+    and PrairieLearn's images show the same two."""
+    curves = (history or {}).get("curves") or {}
+    return {
+        "curves": training_curves(curves),
+        "confusion": confusion_matrix(confusion, classes) if confusion else None,
+    }
+
+
 def score_distribution(scores: list[float], max_score: float, pass_mark: float) -> str:
     with _lock:
         fig, ax = _figure(6, 2.4)

@@ -20,23 +20,21 @@ MAX_BYTES = 1024 * 1024  # PrairieLearn refuses a larger results.json
 REJECTED = "rejected"  # the failure kind of a hand-in with nothing to run (collect.py)
 
 
-def _image(label: str, svg: str | None) -> dict | None:
-    if not svg:
-        return None
-    encoded = base64.b64encode(svg.encode()).decode()
-    return {"label": label, "url": f"data:image/svg+xml;base64,{encoded}"}
+LABELS = {"curves": "Training curves", "confusion": "Confusion matrix"}
 
 
 def images(r: Result) -> list[dict]:
     """The student report's plots, as PrairieLearn shows images (data URLs)."""
-    curves = (r.history or {}).get("curves") or {}
-    found = [
-        _image("Training curves", plots.training_curves(curves)),
-        _image("Confusion matrix", plots.confusion_matrix(r.confusion, r.classes))
-        if r.confusion
-        else None,
+    drawn = plots.for_submission(r.history, r.confusion, r.classes)
+    return [
+        {"label": LABELS[name], "url": f"data:image/svg+xml;base64,{_base64(svg)}"}
+        for name, svg in drawn.items()
+        if svg
     ]
-    return [image for image in found if image]
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def result(r: Result, visibility: Callable[[str], str], summary: str) -> dict:

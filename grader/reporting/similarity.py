@@ -93,7 +93,7 @@ def page(found: Found, entries: list[Entry], title: str, excluded: frozenset[int
     listed = found.pairs[:ROWS]
     views = [(i, p, _view(p, by_id, excluded)) for i, p in enumerate(found.pairs[:VIEWS], 1)]
     return (
-        html._environment()
+        html.environment()
         .get_template("similarity.html.j2")
         .render(
             title=title,
