@@ -66,6 +66,7 @@ EXPECTED = {
     "patch_harness": ("graded", None, "", DENSE),
     "pickle_trap": ("graded", None, "", HONEST),
     "kill_parent": ("graded", None, "", HONEST),
+    "tamper_timings": ("failed", "crashed", "bad 'timings'", HONEST),  # stopped the batch once
     # aimed at the warm path: the parent, siblings, the next submission, import caches
     "warm_reach": ("graded", None, "", HONEST),
     "leave_trace": ("graded", None, "", HONEST),
