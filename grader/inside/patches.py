@@ -118,10 +118,28 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         a["epochs"] = min(int(a["epochs"] or 1), epochs + int(a["initial_epoch"] or 0))
         a["verbose"] = 0
         capture.note(_capped(asked, (a["epochs"] - start, _rows(a["x"]))))
-        return original(**a)
+        return _eagerly(self, lambda: original(**a))
 
     capped_fit.__signature__ = signature  # what it takes: Keras's own fit's arguments
     keras.Model.fit = capped_fit
+
+
+def _eagerly(model, fit):
+    """Run a capped fit eagerly: its few steps cost less than tracing its train and test
+    graphs, and grading trains afresh (from the weights before it, when the model was
+    built). A fit that fails eagerly runs again as Jupyter runs it, so the student sees
+    Jupyter's outcome. The functions it made are dropped: later calls trace as ever."""
+    eager, made = model.run_eagerly, (model.train_function, model.test_function)
+    model.run_eagerly = True
+    try:
+        return fit()
+    except Exception:
+        model.run_eagerly = eager
+        model.train_function, model.test_function = made
+        return fit()
+    finally:
+        model.run_eagerly = eager
+        model.train_function, model.test_function = made
 
 
 def _patch_compile(capture: Capture) -> None:
