@@ -105,6 +105,7 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         bound = signature.bind(self, *args, **kwargs)  # Keras's own TypeError for nb_epoch
         bound.apply_defaults()
         a = bound.arguments
+        first = capture.first_fit(self) is None
         capture.fitted(self, a["x"], a["y"])
         start = int(a["initial_epoch"] or 0)
         asked = (int(a["epochs"] or 1) - start, _rows(a["x"]))
@@ -118,17 +119,18 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         a["epochs"] = min(int(a["epochs"] or 1), epochs + int(a["initial_epoch"] or 0))
         a["verbose"] = 0
         capture.note(_capped(asked, (a["epochs"] - start, _rows(a["x"]))))
-        return _eagerly(self, lambda: original(**a))
+        return _eagerly(self, lambda: original(**a)) if first else original(**a)
 
     capped_fit.__signature__ = signature  # what it takes: Keras's own fit's arguments
     keras.Model.fit = capped_fit
 
 
 def _eagerly(model, fit):
-    """Run a capped fit eagerly: its few steps cost less than tracing its train and test
-    graphs, and grading trains afresh (from the weights before it, when the model was
-    built). A fit that fails eagerly runs again as Jupyter runs it, so the student sees
-    Jupyter's outcome. The functions it made are dropped: later calls trace as ever."""
+    """Run a model's first capped fit eagerly: its few steps cost less than tracing its
+    train and test graphs, and grading trains afresh (from the weights before it, when the
+    model was built). Its later fits run as in Jupyter (traced once, then reused), so a
+    loop of fits costs no more than before. A fit that fails eagerly runs again as Jupyter
+    runs it, so the student sees Jupyter's outcome. The functions it made are dropped."""
     eager, made = model.run_eagerly, (model.train_function, model.test_function)
     model.run_eagerly = True
     try:
