@@ -545,13 +545,12 @@ class Confined:
         """The processes whose memory and threads count. A warm stage's two ancestors (the
         fork that waits for its PID 1, and that PID 1) only wait, but as forks of the warm
         parent they map its TensorFlow: counted, they would add a third of a GB that the
-        stage does not use (bubblewrap's own processes are a few MB)."""
+        stage does not use (bubblewrap's own processes are a few MB). Found in ``tree``: a
+        second walk of the machine's processes would double the look's cost."""
         if self.isolation.level != WARM or self.root is None:
             return tree
-        with contextlib.suppress(psutil.Error):
-            waiting = {self.root.pid, *(c.pid for c in self.root.children())}
-            return [p for p in tree if p.pid not in waiting]
-        return tree
+        root = self.root.pid
+        return [p for p in tree if p.pid != root and _ppid(p) not in (root, None)]
 
     def stop(self) -> Exit:
         """Kill the whole tree (a PID namespace dies with its first process)."""
@@ -609,6 +608,14 @@ def _pss_mb(largest_first: list[psutil.Process], most: int = 64) -> float:
         with contextlib.suppress(OSError), open(f"/proc/{p.pid}/smaps_rollup") as f:
             total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
     return total / 1024
+
+
+def _ppid(p: psutil.Process) -> int | None:
+    """A process's parent's pid; None once it is gone (it counts no more)."""
+    try:
+        return p.ppid()
+    except psutil.Error:
+        return None
 
 
 def _folder_bytes(path: Path, most_entries: int = 10_000) -> int:
