@@ -13,6 +13,7 @@ import importlib
 import inspect
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,29 +120,79 @@ def _patch_fit(keras, budget: dict, capture: Capture) -> None:
         a["epochs"] = min(int(a["epochs"] or 1), epochs + int(a["initial_epoch"] or 0))
         a["verbose"] = 0
         capture.note(_capped(asked, (a["epochs"] - start, _rows(a["x"]))))
-        return _eagerly(self, lambda: original(**a)) if first else original(**a)
+        run = functools.partial(original, **a)
+        return _eagerly(self, run) if first and _keras_own(self) else run()
 
     capped_fit.__signature__ = signature  # what it takes: Keras's own fit's arguments
     keras.Model.fit = capped_fit
 
 
-def _eagerly(model, fit):
+def _eagerly(model, fit: Callable[[], object]) -> object:
     """Run a model's first capped fit eagerly: its few steps cost less than tracing its
     train and test graphs, and grading trains afresh (from the weights before it, when the
-    model was built). Its later fits run as in Jupyter (traced once, then reused), so a
-    loop of fits costs no more than before. A fit that fails eagerly runs again as Jupyter
-    runs it, so the student sees Jupyter's outcome. The functions it made are dropped."""
-    eager, made = model.run_eagerly, (model.train_function, model.test_function)
+    model was built); its later fits run as in Jupyter (traced once, then reused). A fit
+    that fails before its first step runs again as Jupyter runs it, so the student sees
+    Jupyter's outcome. The functions it made are dropped."""
+    eager, made, steps = model.run_eagerly, _functions(model), _steps(model)
     model.run_eagerly = True
     try:
         return fit()
     except Exception:
-        model.run_eagerly = eager
-        model.train_function, model.test_function = made
-        return fit()
+        if _steps(model) != steps or steps is None:
+            raise
     finally:
         model.run_eagerly = eager
-        model.train_function, model.test_function = made
+        _functions(model, made)
+    return fit()  # out of the handler: its error is Jupyter's alone
+
+
+def _keras_own(model) -> bool:
+    """Whether eagerly and in a graph this fit can differ only in cost: a Sequential or
+    Functional model of Keras's own layers (no Lambda), optimizer, loss and metrics, on one
+    device. Student code in a step (a subclass, a custom layer, loss or metric) may work
+    eagerly and fail in the graph Jupyter traces, so it runs as there."""
+    config = getattr(model, "_compile_config", None)
+    if getattr(model, "_distribute_strategy", None) is not None or config is None:
+        return False
+    layers = list(model._flatten_layers(include_self=False))
+    given = [config.config.get(k) for k in ("loss", "metrics", "weighted_metrics")]
+    return all(
+        _from_keras(x) for x in [model, model.optimizer, *layers, *_leaves(given)]
+    ) and not any(type(layer).__name__ == "Lambda" for layer in layers)
+
+
+def _from_keras(thing) -> bool:
+    """A name Keras resolves, or a class or function Keras defines (or an instance of one)."""
+    if thing is None or isinstance(thing, str):
+        return True
+    defined = thing if inspect.isfunction(thing) or inspect.isclass(thing) else type(thing)
+    return (getattr(defined, "__module__", None) or "").startswith("keras.")
+
+
+def _leaves(given) -> list:
+    """The losses and metrics in compile()'s possibly nested lists and dicts."""
+    if isinstance(given, dict):
+        given = list(given.values())
+    if isinstance(given, (list, tuple)):
+        return [leaf for g in given for leaf in _leaves(g)]
+    return [given]
+
+
+def _functions(model, made: tuple | None = None) -> tuple:
+    """The model's traced train, test and predict functions; with ``made``, put back."""
+    names = ("train_function", "test_function", "predict_function")
+    if made is not None:
+        for name, value in zip(names, made, strict=True):
+            setattr(model, name, value)
+    return tuple(getattr(model, name) for name in names)
+
+
+def _steps(model) -> int | None:
+    """How many steps the model's optimizer has taken (None: it cannot say)."""
+    try:
+        return int(model.optimizer.iterations)
+    except Exception:
+        return None
 
 
 def _patch_compile(capture: Capture) -> None:
