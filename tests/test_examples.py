@@ -1,4 +1,5 @@
-"""The bundled examples and the reference, graded at the standard budget on real data.
+"""The bundled examples, the reference and the BatchNorm models students write, graded at
+the standard budget on real data.
 
 One batch, graded once for the module, in a fresh process that also reports which
 modules the grader's own process had loaded at the end.
@@ -13,9 +14,22 @@ import warnings
 
 import pytest
 
-from tests.conftest import EXAMPLES, REFERENCE, ROOT, SPEC, cli, grade_args, results, spec_text
+from tests.conftest import (
+    EXAMPLES,
+    REFERENCE,
+    ROOT,
+    SPEC,
+    SUBMISSIONS,
+    cli,
+    grade_args,
+    results,
+    spec_text,
+)
 
 pytestmark = pytest.mark.slow
+
+# BatchNorm models as students write them (their defect showed at the standard budget)
+BATCH_NORM = ("bn_sequential_onehot.py", "bn_functional_gap.ipynb", "bn_residual.py")
 
 PROBE = """
 import json, sys
@@ -32,6 +46,8 @@ def batch(tmp_path_factory, data_path):
     for path in EXAMPLES.iterdir():
         shutil.copy(path, folder / path.name)
     shutil.copy(REFERENCE, folder / "reference.py")
+    for name in BATCH_NORM:
+        shutil.copy(SUBMISSIONS / "validity" / name, folder / name)
     forger = (ROOT / "tests" / "hostile" / "forger.py").read_text().replace("{{OUT}}", str(out))
     (folder / "forger.py").write_text(forger + "\n" + (EXAMPLES / "dense_only.py").read_text())
     # One seed each: the further seeds near a threshold have tests of their own
@@ -85,6 +101,16 @@ def test_network_without_convolutions_does_not_pass_but_keeps_its_points(batch):
     assert dense["score"] >= dense["pass_mark"]  # the points alone would pass it...
     assert not dense["passed"] and dense["required_failed"] == ["convolutions"]  # ...not this
     assert "required rule 'convolutions' failed" in dense["not_passing_because"]
+
+
+@pytest.mark.parametrize("name", [n.rsplit(".", 1)[0] for n in BATCH_NORM])
+def test_batch_norm_model_is_graded_at_its_accuracy(batch, name):
+    r = batch[2][name]
+    assert r["status"] == "graded", r["failure"]
+    assert r["accuracy"] >= 0.30, r["accuracy"]  # at chance (0.10-0.12) before the fix
+    assert r["passed"]
+    assert r["batch_norm"]["layers"] >= 3 and r["batch_norm"]["images"] == 2000
+    assert any("BatchNormalization" in note for note in r["inferred"])
 
 
 KERAS1_TRANSLATIONS = [  # (line, what the student wrote, what ran)
